@@ -1,0 +1,103 @@
+"""Typed run configuration. Recipes are YAML files of these fields; the command line overrides any of them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from looped.model import ModelConfig
+
+RECIPES = Path(__file__).resolve().parent.parent / "configs"
+
+
+@dataclass
+class CurriculumConfig:
+    """Which input sizes are trained on. Sizes are drawn uniformly from min_length to the current maximum.
+
+    fixed: the maximum grows by one every `interval` steps (the reference).
+    adaptive: it grows by one once oracle accuracy at the current maximum reaches `threshold`.
+    """
+
+    kind: Literal["fixed", "adaptive"] = "adaptive"
+    min_length: int = 1
+    start_length: int = 1
+    max_length: int = 20
+    interval: int = 500
+    threshold: float = 0.98
+    check_every: int = 50
+    check_samples: int = 128
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_length <= self.start_length <= self.max_length:
+            raise ValueError(
+                "curriculum needs 1 <= min_length <= start_length <= max_length, got "
+                f"{self.min_length}, {self.start_length}, {self.max_length}"
+            )
+        if self.interval < 1 or self.check_every < 1 or self.check_samples < 1:
+            raise ValueError("curriculum interval, check_every and check_samples must be >= 1")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"curriculum.threshold must be in (0, 1], got {self.threshold}")
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation and supervision. The learning rate is constant while the curriculum grows, then decays
+    to zero along a cosine over `decay_steps` (started early enough to end by `max_steps`)."""
+
+    max_steps: int = 20000
+    batch_size: int = 64
+    lr: float = 3e-4
+    weight_decay: float = 0.01
+    warmup_steps: int = 100
+    decay_steps: int = 2000
+    grad_clip: float = 1.0
+    ema_decay: float | None = None
+    batching: Literal["per-size", "mixed"] = "per-size"
+    extra_supervised_steps: int = 0
+    eval_every: int = 250
+    eval_samples: int = 256
+    val_lengths: list[int] = field(default_factory=lambda: [25])
+    val_stopping: list[str] = field(default_factory=lambda: ["oracle", "confidence-per-example"])
+    log_every: int = 25
+
+    def __post_init__(self) -> None:
+        positive = ("max_steps", "batch_size", "decay_steps", "eval_every", "eval_samples", "log_every")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"train.{name} must be >= 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ValueError(f"train.lr must be > 0, got {self.lr}")
+        if self.warmup_steps < 0 or self.extra_supervised_steps < 0:
+            raise ValueError("train.warmup_steps and train.extra_supervised_steps must be >= 0")
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(f"train.ema_decay must be in (0, 1), got {self.ema_decay}")
+        if not self.val_lengths:
+            raise ValueError("train.val_lengths needs at least one length")
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a training run; saved beside its checkpoints."""
+
+    task: str = "parity"
+    task_options: dict[str, Any] = field(default_factory=dict)
+    method: str = "looped"
+    seed: int = 0
+    model: ModelConfig = field(default_factory=ModelConfig)
+    curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    confidence_extra_steps: int = 20
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        data = dict(data)
+        return cls(
+            model=ModelConfig(**data.pop("model", {})),
+            curriculum=CurriculumConfig(**data.pop("curriculum", {})),
+            train=TrainConfig(**data.pop("train", {})),
+            **data,
+        )

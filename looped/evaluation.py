@@ -1,0 +1,110 @@
+"""Accuracy against length for any stopping rule, and the per-step view of one length.
+
+Exact match covers the whole answer region: the answer and every trailing pad after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from looped.model import LoopedModel
+from looped.stopping import Prediction, StoppingRule, answer_confidence
+from looped.tasks import Batch, Task
+
+
+def exact_match(tokens: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """(B,) bool: every supervised position predicted correctly."""
+    return ((tokens == batch.targets) | ~batch.loss_mask).all(dim=1)
+
+
+def fresh_batches(
+    task: Task, length: int, samples: int, batch_size: int, seed: int, device: torch.device | str
+) -> list[Batch]:
+    """Held-out examples of one length, from a stream of its own so evaluation never shifts training data."""
+    rng = np.random.default_rng([seed, length, 0xE7A1])
+    sizes = [min(batch_size, samples - start) for start in range(0, samples, batch_size)]
+    return [task.sample(length, size, rng).to(device) for size in sizes]
+
+
+@torch.no_grad()
+def evaluate_rule(
+    model: LoopedModel, batches: Sequence[Batch], rule: StoppingRule
+) -> tuple[float, float]:
+    """(accuracy, mean loop steps used) of one rule over the batches."""
+    was_training = model.training
+    model.eval()
+    correct, steps, total = 0, 0, 0
+    for batch in batches:
+        prediction: Prediction = rule.predict(model, batch)
+        correct += int(exact_match(prediction.tokens, batch).sum())
+        steps += int(prediction.steps.sum())
+        total += len(batch)
+    model.train(was_training)
+    return correct / total, steps / total
+
+
+def accuracy_by_length(
+    model: LoopedModel,
+    task: Task,
+    lengths: Sequence[int],
+    rules: Sequence[StoppingRule],
+    samples: int,
+    batch_size: int = 250,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    progress: Callable[[], None] | None = None,
+) -> dict:
+    """{"lengths": [...], "rules": {name: {"accuracy": [...], "mean_steps": [...]}}, "samples": N}."""
+    results = {rule.name: {"accuracy": [], "mean_steps": []} for rule in rules}
+    for length in lengths:
+        batches = fresh_batches(task, length, samples, batch_size, seed, device)
+        for rule in rules:
+            accuracy, mean_steps = evaluate_rule(model, batches, rule)
+            results[rule.name]["accuracy"].append(accuracy)
+            results[rule.name]["mean_steps"].append(mean_steps)
+            if progress is not None:
+                progress()
+    return {"lengths": list(lengths), "samples": samples, "rules": results}
+
+
+@torch.no_grad()
+def step_profile(
+    model: LoopedModel,
+    task: Task,
+    length: int,
+    max_steps: int,
+    samples: int,
+    batch_size: int = 250,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> dict:
+    """Accuracy and confidence after each of 1..max_steps iterations at one length.
+
+    This is where a model shows whether its answer settles after T(n) or keeps changing.
+    """
+    was_training = model.training
+    model.eval()
+    correct = np.zeros(max_steps)
+    confidence_loss = np.zeros(max_steps)
+    max_probability = np.zeros(max_steps)
+    batches = fresh_batches(task, length, samples, batch_size, seed, device)
+    for batch in batches:
+        mask = batch.loss_mask.float()
+        for index, logits in enumerate(model.iterate(batch.inputs, max_steps)):
+            correct[index] += float(exact_match(logits.argmax(dim=-1), batch).sum())
+            confidence_loss[index] += float(answer_confidence(logits, mask).sum())
+            probs = torch.softmax(logits.float(), dim=-1).max(dim=-1).values
+            max_probability[index] += float(((probs * mask).sum(1) / mask.sum(1)).sum())
+    model.train(was_training)
+    return {
+        "length": length,
+        "oracle_steps": int(batches[0].steps[0]),
+        "samples": samples,
+        "steps": list(range(1, max_steps + 1)),
+        "accuracy": (correct / samples).tolist(),
+        "confidence_loss": (confidence_loss / samples).tolist(),
+        "mean_max_probability": (max_probability / samples).tolist(),
+    }

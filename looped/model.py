@@ -1,0 +1,122 @@
+"""The looped Transformer: one GPT-2 style block stack with no positional embeddings, applied again and again.
+
+With input injection the embedded input is added to the state before every iteration:
+    state_0 = 0,  state_{t+1} = LayerNorm(Stack(state_t + embed(x)))
+and the read-out after every iteration gives that step's answer. Without injection the loop starts from the
+embedded input and never sees it again (the ablation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of the looped block. The same block is reused for every iteration."""
+
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 1
+    mlp_ratio: int = 4
+    input_injection: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("d_model", "n_heads", "n_layers", "mlp_ratio"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"model.{name} must be >= 1, got {getattr(self, name)}")
+        if self.d_model % self.n_heads:
+            raise ValueError(f"model.d_model ({self.d_model}) must be divisible by model.n_heads ({self.n_heads})")
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, d_model: int, n_heads: int) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, length, width = x.shape
+        q, k, v = self.qkv(x).view(batch, length, 3, self.n_heads, width // self.n_heads).unbind(dim=2)
+        y = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), is_causal=True)
+        return self.proj(y.transpose(1, 2).reshape(batch, length, width))
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm decoder layer: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, d_model: int, n_heads: int, mlp_ratio: int) -> None:
+        super().__init__()
+        self.ln_attn = nn.LayerNorm(d_model)
+        self.attn = CausalSelfAttention(d_model, n_heads)
+        self.ln_mlp = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(
+            nn.Linear(d_model, mlp_ratio * d_model), nn.GELU(), nn.Linear(mlp_ratio * d_model, d_model)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.ln_attn(x))
+        return x + self.mlp(self.ln_mlp(x))
+
+
+class LoopedModel(nn.Module):
+    """Embedding, one block stack of `n_layers` layers looped any number of times, final LayerNorm, read-out."""
+
+    def __init__(self, config: ModelConfig, vocab_size: int) -> None:
+        super().__init__()
+        self.config = config
+        self.vocab_size = vocab_size
+        self.embed = nn.Embedding(vocab_size, config.d_model)
+        self.layers = nn.ModuleList(
+            Block(config.d_model, config.n_heads, config.mlp_ratio) for _ in range(config.n_layers)
+        )
+        self.ln_out = nn.LayerNorm(config.d_model)
+        self.head = nn.Linear(config.d_model, vocab_size, bias=False)
+        self.apply(_init_weights)
+
+    def step(self, state: torch.Tensor, injected: torch.Tensor | None) -> torch.Tensor:
+        """One loop iteration: the block stack on the state (plus the injected input) and the final LayerNorm."""
+        x = state if injected is None else state + injected
+        for layer in self.layers:
+            x = layer(x)
+        return self.ln_out(x)
+
+    def states(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
+        """States after iterations 1..max_steps, produced lazily so callers can stop early."""
+        embedded = self.embed(inputs)
+        if self.config.input_injection:
+            state, injected = torch.zeros_like(embedded), embedded
+        else:
+            state, injected = embedded, None
+        for _ in range(max_steps):
+            state = self.step(state, injected)
+            yield state
+
+    def iterate(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
+        """Logits (B, W, vocab) after iterations 1..max_steps, lazily."""
+        for state in self.states(inputs, max_steps):
+            yield self.head(state)
+
+    def forward(self, inputs: torch.Tensor, steps: int) -> torch.Tensor:
+        """Logits after exactly `steps` iterations."""
+        if steps < 1:
+            raise ValueError(f"steps must be >= 1, got {steps}")
+        for state in self.states(inputs, steps):
+            pass
+        return self.head(state)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def _init_weights(module: nn.Module) -> None:
+    if isinstance(module, (nn.Linear, nn.Embedding)):
+        nn.init.normal_(module.weight, mean=0.0, std=0.02)
+    if isinstance(module, nn.Linear) and module.bias is not None:
+        nn.init.zeros_(module.bias)

@@ -1,0 +1,43 @@
+"""The stopping-rule interface: how many loop iterations to run at inference, and which step to read out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import torch
+
+from looped.model import LoopedModel
+from looped.tasks import Batch
+
+
+@dataclass(frozen=True)
+class Prediction:
+    tokens: torch.Tensor  # (B, W) argmax ids read out at the chosen step
+    steps: torch.Tensor  # (B,) loop iterations used per example
+
+
+class StoppingRule(ABC):
+    """Decides, from the logits of each iteration, when to stop. Rules see T(n) only through `batch.steps`,
+    which depends on the input size n alone, never on the answer."""
+
+    name: str
+
+    @classmethod
+    def from_argument(cls, argument: int | None, default_extra_steps: int) -> StoppingRule:
+        """Build the rule from the optional number in `name:number`; rules that take none refuse one."""
+        if argument is not None:
+            raise ValueError(f"stopping rule {cls.name!r} takes no argument")
+        return cls()
+
+    @abstractmethod
+    def predict(self, model: LoopedModel, batch: Batch) -> Prediction: ...
+
+
+def answer_confidence(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Per-example cross-entropy of the prediction against its own argmax over the answer region.
+
+    Lower is more confident: it is -sum log max_v p(v) over answer positions (the reference's criterion).
+    """
+    neg_log_max = -torch.log_softmax(logits.float(), dim=-1).max(dim=-1).values
+    return (neg_log_max * mask).sum(dim=1)

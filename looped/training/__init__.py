@@ -1,0 +1,1 @@
+"""Training: step-dependent supervision, length curricula, schedules, checkpoints and the loop itself."""

@@ -1,0 +1,43 @@
+"""Step-dependent supervision: each example is supervised on the read-out after its own T(n) iterations.
+
+Optionally also at one random step T(n)+j, 1 <= j <= extra_steps, so that the correct answer becomes a fixed
+point of the loop rather than a state it passes through; maximum-confidence stopping relies on that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from looped.model import LoopedModel
+from looped.tasks import Batch
+
+
+def supervision_steps(batch: Batch, extra_steps: int, rng: np.random.Generator) -> list[torch.Tensor]:
+    """The step(s) at which each example is supervised: T(n), plus T(n)+j when extra_steps > 0."""
+    steps = [batch.steps]
+    if extra_steps:
+        offsets = torch.from_numpy(rng.integers(1, extra_steps + 1, size=len(batch))).to(batch.steps.device)
+        steps.append(batch.steps + offsets)
+    return steps
+
+
+def looped_loss(model: LoopedModel, batch: Batch, supervise_at: list[torch.Tensor]) -> torch.Tensor:
+    """Mean cross-entropy over every supervised token, each example read out at its supervision step(s).
+
+    The loop runs only up to the largest step needed; the read-out head is applied only where supervised.
+    """
+    horizon = int(max(s.max() for s in supervise_at))
+    total = torch.zeros((), device=batch.inputs.device)
+    count = 0
+    for step, state in enumerate(model.states(batch.inputs, horizon), start=1):
+        for target_step in supervise_at:
+            rows = target_step == step
+            if not bool(rows.any()):
+                continue
+            logits = model.head(state[rows])
+            targets = batch.targets[rows]
+            total = total + F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="sum")
+            count += int(batch.loss_mask[rows].sum())
+    return total / max(count, 1)
