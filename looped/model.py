@@ -116,7 +116,11 @@ class LoopedModel(nn.Module):
 
 
 def _init_weights(module: nn.Module) -> None:
-    if isinstance(module, (nn.Linear, nn.Embedding)):
+    """GPT-2 initialisation for linear maps; embeddings keep unit scale so that the injected input is as large
+    as the LayerNorm-ed state it is added to (a 0.02-scale embedding would be drowned out after step one)."""
+    if isinstance(module, nn.Linear):
         nn.init.normal_(module.weight, mean=0.0, std=0.02)
-    if isinstance(module, nn.Linear) and module.bias is not None:
-        nn.init.zeros_(module.bias)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, mean=0.0, std=1.0)

@@ -23,12 +23,15 @@ def supervision_steps(batch: Batch, extra_steps: int, rng: np.random.Generator) 
     return steps
 
 
-def looped_loss(model: LoopedModel, batch: Batch, supervise_at: list[torch.Tensor]) -> torch.Tensor:
+def looped_loss(
+    model: LoopedModel, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None
+) -> torch.Tensor:
     """Mean cross-entropy over every supervised token, each example read out at its supervision step(s).
 
-    The loop runs only up to the largest step needed; the read-out head is applied only where supervised.
+    The loop runs up to the largest step needed, or to `horizon` if larger (the reference runs every batch to
+    a fixed horizon; those extra iterations only cost time). The read-out is applied only where supervised.
     """
-    horizon = int(max(s.max() for s in supervise_at))
+    horizon = max(horizon or 0, int(max(s.max() for s in supervise_at)))
     total = torch.zeros((), device=batch.inputs.device)
     count = 0
     for step, state in enumerate(model.states(batch.inputs, horizon), start=1):

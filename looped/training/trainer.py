@@ -50,6 +50,7 @@ class Trainer:
         resume: bool = False,
         show_progress: bool = True,
         tensorboard: bool = False,
+        compile_model: bool = False,
     ) -> None:
         self.config = config
         self.out = Path(out)
@@ -57,6 +58,9 @@ class Trainer:
         self.task = get_task(config.task, **config.task_options)
         torch.manual_seed(config.seed)
         self.model = build_model(config, self.task).to(self.device)
+        if compile_model:
+            for layer in self.model.layers:
+                layer.compile()
         train = config.train
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=train.lr, weight_decay=train.weight_decay)
         self.ema = (
@@ -67,6 +71,8 @@ class Trainer:
         self.state = RunState()
         self.val_rules = [get_stopping(s, config.confidence_extra_steps) for s in train.val_stopping]
         self.show_progress = show_progress
+        # The reference's mixed-size batches run to the final curriculum length's T(n) + 2 every step.
+        self.horizon = self.task.steps(config.curriculum.max_length) + 2 if train.batching == "mixed" else None
         self.out.mkdir(parents=True, exist_ok=True)
         self.metrics = MetricsLog(self.out, tensorboard=tensorboard)
         if resume:
@@ -107,9 +113,10 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         batch = self.next_batch()
-        supervise_at = supervision_steps(batch, train.extra_supervised_steps, self.rng)
+        extra_active = train.extra_supervision == "always" or self.curriculum.complete
+        supervise_at = supervision_steps(batch, train.extra_supervised_steps if extra_active else 0, self.rng)
         with self.autocast:
-            loss = looped_loss(self.model, batch, supervise_at)
+            loss = looped_loss(self.model, batch, supervise_at, self.horizon)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), train.grad_clip)
@@ -117,7 +124,7 @@ class Trainer:
         if self.ema is not None:
             self.ema.update_parameters(self.model)
         self.state.step = step
-        return {"loss": float(loss), "lr": lr, "grad_norm": float(grad_norm), "examples": len(batch)}
+        return {"loss": loss.item(), "lr": lr, "grad_norm": float(grad_norm), "examples": len(batch)}
 
     def advance_curriculum(self) -> None:
         step, curriculum = self.state.step, self.curriculum

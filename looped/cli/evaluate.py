@@ -1,0 +1,69 @@
+"""`looped eval`: accuracy against length per stopping rule, and optionally the per-step view at one length.
+
+Writes accuracy.json + accuracy.png (and steps_<n>.json + steps_<n>.png) into --out, default <checkpoint>/eval.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jsonargparse import Namespace
+from jsonargparse.typing import PositiveInt
+
+from looped.cli.options import add_device_arguments, parse_lengths
+
+
+def parser():
+    from looped.cli import Parser
+
+    parser = Parser(description=__doc__)
+    parser.add_argument("--checkpoint", type=Path, required=True, help="run directory or model folder")
+    parser.add_argument("--lengths", type=str, required=True, help="e.g. 10,20,40 or 1-40 or 10-50:10")
+    parser.add_argument("--stopping", type=str, default="oracle,confidence,confidence-per-example")
+    parser.add_argument("--samples", type=PositiveInt, default=1000, help="fresh examples per length")
+    parser.add_argument("--seed", type=int, default=12345, help="seed of the evaluation examples")
+    parser.add_argument("--profile", type=PositiveInt | None, default=None, help="also the per-step view at this n")
+    parser.add_argument("--profile_steps", type=PositiveInt | None, default=None, help="default: T(n) + 30")
+    parser.add_argument("--out", type=Path | None, default=None, help="output folder (default <checkpoint>/eval)")
+    add_device_arguments(parser)
+    return parser
+
+
+def run(args: Namespace) -> None:
+    from rich.progress import track
+
+    from looped.api import LoopedTransformer
+    from looped.devices import resolve_device, set_threads
+    from looped.evaluation import step_profile
+    from looped.plots import plot_accuracy, plot_step_profile
+    from looped.report import console, print_accuracy
+    from looped.training.checkpoint import resolve_model_folder, write_json
+
+    lengths = parse_lengths(args.lengths)
+    set_threads(args.threads)
+    model = LoopedTransformer.from_pretrained(args.checkpoint, device=resolve_device(args.device))
+    rules = [model.stopping_rule(spec) for spec in args.stopping.split(",")]
+    out = args.out or resolve_model_folder(args.checkpoint) / "eval"
+    label = f"{model.config.task} ({resolve_model_folder(args.checkpoint)})"
+
+    result = {"task": model.config.task, "checkpoint": str(args.checkpoint), "seed": args.seed}
+    result |= {"lengths": [], "samples": args.samples, "rules": {r.name: {"accuracy": [], "mean_steps": []} for r in rules}}
+    for length in track(lengths, description="evaluating", console=console, transient=True):
+        part = model.evaluate([length], rules, args.samples, args.seed)
+        result["lengths"].append(length)
+        for name, values in part["rules"].items():
+            for key in ("accuracy", "mean_steps"):
+                result["rules"][name][key] += values[key]
+    write_json(out / "accuracy.json", result)
+    plot_accuracy(result, out / "accuracy.png", title=label, train_max=model.config.curriculum.max_length)
+    print_accuracy(result, label)
+    console.print(f"wrote {out / 'accuracy.json'} and {out / 'accuracy.png'}")
+
+    if args.profile:
+        steps = args.profile_steps or model.task.steps(args.profile) + 30
+        profile = step_profile(
+            model.model, model.task, args.profile, steps, args.samples, seed=args.seed, device=model.device
+        )
+        write_json(out / f"steps_{args.profile}.json", profile)
+        plot_step_profile(profile, out / f"steps_{args.profile}.png", title=f"{label}, n = {args.profile}")
+        console.print(f"wrote {out / f'steps_{args.profile}.json'} and its plot")

@@ -1,0 +1,84 @@
+"""`looped train`: train one run from a recipe (configs/<task>.yaml by default) plus overrides."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import yaml
+from jsonargparse import ActionConfigFile, Namespace
+
+from looped.cli.options import add_device_arguments
+from looped.config import RECIPES, RunConfig
+from looped.errors import LoopedError
+
+
+def parser():
+    from looped.cli import Parser
+
+    parser = Parser(description=__doc__)
+    parser.add_argument("--config", action=ActionConfigFile, help="recipe YAML (default: configs/<task>.yaml)")
+    parser.add_class_arguments(RunConfig, nested_key=None)
+    parser.add_argument("--out", type=Path | None, default=None, help="run directory (default: runs/<task>-seed<S>)")
+    parser.add_argument("--resume", type=bool, default=False, help="continue the interrupted run in --out")
+    parser.add_argument("--tensorboard", type=bool, default=False, help="also log TensorBoard scalars")
+    parser.add_argument("--compile", type=bool, default=False, help="torch.compile the block stack")
+    parser.add_argument("--progress", type=bool, default=True, help="show the live progress bar")
+    add_device_arguments(parser)
+    return parser
+
+
+def with_default_recipe(argv: list[str]) -> list[str]:
+    """Put the task's own recipe first when no --config is given, so that later flags override it."""
+    if any(a == "--config" or a.startswith("--config=") for a in argv):
+        return argv
+    peek = argparse.ArgumentParser(add_help=False)
+    peek.add_argument("--task")
+    task = peek.parse_known_args(argv[1:])[0].task
+    recipe = RECIPES / f"{task}.yaml"
+    return [argv[0], "--config", str(recipe), *argv[1:]] if task and recipe.is_file() else argv
+
+
+def run_config(args: Namespace) -> RunConfig:
+    fields = {name: args[name] for name in RunConfig.__dataclass_fields__}
+    for nested in ("model", "curriculum", "train"):
+        fields[nested] = dict(vars(fields[nested]))
+    return RunConfig.from_dict(fields)
+
+
+def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> RunConfig:
+    """A new run never touches an existing directory; --resume continues one with its saved config."""
+    saved = out / "config.yaml"
+    if resume:
+        if not saved.is_file():
+            raise LoopedError(f"nothing to resume in {out}: no config.yaml; drop --resume to start a new run")
+        return RunConfig.from_dict(yaml.safe_load(saved.read_text()))
+    if out.exists() and any(out.iterdir()):
+        raise LoopedError(f"run directory {out} already exists; pass --resume to continue it or choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    saved.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+    return config
+
+
+def run(args: Namespace) -> None:
+    from looped.devices import resolve_device, set_threads
+    from looped.report import print_summary
+    from looped.tasks import get_task
+    from looped.training.trainer import Trainer
+
+    config = run_config(args)
+    get_task(config.task, **config.task_options)  # fail on a bad task before creating anything
+    out = args.out or Path("runs") / f"{config.task}-seed{config.seed}"
+    device = resolve_device(args.device)
+    set_threads(args.threads)
+    config = prepare_run_dir(out, config, args.resume)
+    trainer = Trainer(
+        config,
+        out,
+        device=device,
+        resume=args.resume,
+        show_progress=args.progress,
+        tensorboard=args.tensorboard,
+        compile_model=args.compile,
+    )
+    print_summary(trainer.run(), out)

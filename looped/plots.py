@@ -1,0 +1,43 @@
+"""PNG plots from result dictionaries (the same dictionaries that are written as JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _save(figure: plt.Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def plot_accuracy(result: dict, path: Path, title: str = "", train_max: int | None = None) -> Path:
+    """Accuracy against length, one line per stopping rule, training range shaded."""
+    figure, axis = plt.subplots(figsize=(6, 3.8))
+    if train_max:
+        axis.axvspan(0.5, train_max + 0.5, color="0.92", label=f"trained n <= {train_max}")
+    for name, rule in result["rules"].items():
+        axis.plot(result["lengths"], rule["accuracy"], marker="o", markersize=3, label=name)
+    axis.set(xlabel="input length n", ylabel="exact-match accuracy", ylim=(-0.02, 1.02), title=title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    return _save(figure, path)
+
+
+def plot_step_profile(profile: dict, path: Path, title: str = "") -> Path:
+    """Accuracy and confidence against loop count at one length; the oracle step T(n) marked."""
+    figure, axis = plt.subplots(figsize=(6, 3.8))
+    axis.plot(profile["steps"], profile["accuracy"], label="accuracy")
+    axis.plot(profile["steps"], profile["mean_max_probability"], label="mean max probability", linestyle="--")
+    axis.axvline(profile["oracle_steps"], color="black", linestyle=":", label=f"T(n) = {profile['oracle_steps']}")
+    axis.set(xlabel="loop iterations", ylim=(-0.02, 1.02), title=title or f"n = {profile['length']}")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    return _save(figure, path)
