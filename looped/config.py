@@ -46,8 +46,8 @@ class TrainConfig:
     to zero along a cosine over `decay_steps` (started early enough to end by `max_steps`).
 
     `extra_supervised_steps` k > 0 also supervises each example at one random step T(n)+j, 1 <= j <= k, so
-    that the answer becomes a fixed point of the loop; `extra_supervision` says whether from the first step or
-    only once the curriculum is complete (learning the algorithm first is much faster)."""
+    that the answer becomes a fixed point of the loop, once the curriculum's maximum length has reached
+    `extra_supervision_from` (the algorithm is learnt faster on short inputs without it)."""
 
     max_steps: int = 20000
     batch_size: int = 64
@@ -59,7 +59,7 @@ class TrainConfig:
     ema_decay: float | None = None
     batching: Literal["per-size", "mixed"] = "per-size"
     extra_supervised_steps: int = 0
-    extra_supervision: Literal["always", "after-curriculum"] = "after-curriculum"
+    extra_supervision_from: int = 1
     eval_every: int = 250
     eval_samples: int = 256
     val_lengths: list[int] = field(default_factory=lambda: [25])

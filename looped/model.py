@@ -8,6 +8,7 @@ embedded input and never sees it again (the ablation).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -107,9 +108,8 @@ class LoopedModel(nn.Module):
         """Logits after exactly `steps` iterations."""
         if steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
-        for state in self.states(inputs, steps):
-            pass
-        return self.head(state)
+        last_state = deque(self.states(inputs, steps), maxlen=1)[0]
+        return self.head(last_state)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

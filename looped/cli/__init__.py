@@ -19,6 +19,7 @@ COMMANDS = {
     "train": "Train a model from a recipe.",
     "eval": "Accuracy against length for a checkpoint, per stopping rule.",
     "predict": "Answer typed prompts with a trained model.",
+    "plot": "Redraw every plot from results JSON files.",
 }
 
 

@@ -30,11 +30,11 @@ def parser():
 
 
 def run(args: Namespace) -> None:
-    from rich.progress import track
+    from rich.progress import Progress
 
     from looped.api import LoopedTransformer
     from looped.devices import resolve_device, set_threads
-    from looped.evaluation import step_profile
+    from looped.evaluation import accuracy_by_length, step_profile
     from looped.plots import plot_accuracy, plot_step_profile
     from looped.report import console, print_accuracy
     from looped.training.checkpoint import resolve_model_folder, write_json
@@ -46,14 +46,19 @@ def run(args: Namespace) -> None:
     out = args.out or resolve_model_folder(args.checkpoint) / "eval"
     label = f"{model.config.task} ({resolve_model_folder(args.checkpoint)})"
 
-    result = {"task": model.config.task, "checkpoint": str(args.checkpoint), "seed": args.seed}
-    result |= {"lengths": [], "samples": args.samples, "rules": {r.name: {"accuracy": [], "mean_steps": []} for r in rules}}
-    for length in track(lengths, description="evaluating", console=console, transient=True):
-        part = model.evaluate([length], rules, args.samples, args.seed)
-        result["lengths"].append(length)
-        for name, values in part["rules"].items():
-            for key in ("accuracy", "mean_steps"):
-                result["rules"][name][key] += values[key]
+    with Progress(console=console, transient=True) as progress:
+        bar = progress.add_task("evaluating", total=len(lengths) * len(rules))
+        result = accuracy_by_length(
+            model.model,
+            model.task,
+            lengths,
+            rules,
+            args.samples,
+            seed=args.seed,
+            device=model.device,
+            progress=lambda: progress.advance(bar),
+        )
+    result = {"task": model.config.task, "checkpoint": str(args.checkpoint), "seed": args.seed, **result}
     write_json(out / "accuracy.json", result)
     plot_accuracy(result, out / "accuracy.png", title=label, train_max=model.config.curriculum.max_length)
     print_accuracy(result, label)

@@ -64,6 +64,7 @@ def run(args: Namespace) -> None:
     from looped.devices import resolve_device, set_threads
     from looped.report import print_summary
     from looped.tasks import get_task
+    from looped.training.distributed import is_main_process
     from looped.training.trainer import Trainer
 
     config = run_config(args)
@@ -71,7 +72,8 @@ def run(args: Namespace) -> None:
     out = args.out or Path("runs") / f"{config.task}-seed{config.seed}"
     device = resolve_device(args.device)
     set_threads(args.threads)
-    config = prepare_run_dir(out, config, args.resume)
+    if args.resume or is_main_process():  # under torchrun, rank 0 alone creates the run directory
+        config = prepare_run_dir(out, config, args.resume)
     trainer = Trainer(
         config,
         out,
@@ -81,4 +83,6 @@ def run(args: Namespace) -> None:
         tensorboard=args.tensorboard,
         compile_model=args.compile,
     )
-    print_summary(trainer.run(), out)
+    summary = trainer.run()
+    if is_main_process():
+        print_summary(summary, out)

@@ -1,4 +1,8 @@
-"""The training loop: curriculum, step-dependent supervision, schedule, EMA, validation, checkpoints."""
+"""The training loop: curriculum, step-dependent supervision, schedule, EMA, validation, checkpoints.
+
+Launched by torchrun with several processes it trains data-parallel (see looped.training.distributed):
+train.batch_size is the global batch, split evenly over the ranks, and only rank 0 writes anything.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from looped.config import RunConfig
+from looped.errors import LoopedError
 from looped.evaluation import accuracy_by_length, evaluate_rule, fresh_batches
 from looped.model import LoopedModel
 from looped.stopping import Oracle, get_stopping
 from looped.tasks import Batch, Task, get_task
+from looped.training import distributed
 from looped.training.checkpoint import load_trainer_state, save_model_folder, save_trainer_state, write_json
 from looped.training.curriculum import Curriculum
-from looped.training.loss import looped_loss, supervision_steps
+from looped.training.distributed import LoopedLoss
+from looped.training.loss import supervision_steps
 from looped.training.metrics import MetricsLog
 from looped.training.progress import TrainingProgress
 from looped.training.schedule import learning_rate
@@ -39,6 +47,19 @@ def build_model(config: RunConfig, task: Task) -> LoopedModel:
     return LoopedModel(config.model, task.vocab_size)
 
 
+class NoMetrics:
+    """What ranks other than 0 log to: nothing."""
+
+    def write(self, record: dict) -> None:
+        pass
+
+    def truncate_after(self, step: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class Trainer:
     """Trains one run into `out`: `best/` (chosen on validation lengths), `last/` (resumable), metrics.jsonl."""
 
@@ -54,14 +75,23 @@ class Trainer:
     ) -> None:
         self.config = config
         self.out = Path(out)
-        self.device = torch.device(device)
+        train = config.train
+        self.world_size = distributed.world_size()
+        if train.batch_size % self.world_size:
+            nearest = max(train.batch_size // self.world_size, 1) * self.world_size
+            raise LoopedError(
+                f"train.batch_size ({train.batch_size}) is the global batch and must be divisible by the "
+                f"number of processes ({self.world_size}); use e.g. --train.batch_size {nearest}"
+            )
+        self.device = distributed.setup(torch.device(device))
+        self.rank = distributed.rank()
+        self.is_main = self.rank == 0
         self.task = get_task(config.task, **config.task_options)
         torch.manual_seed(config.seed)
         self.model = build_model(config, self.task).to(self.device)
         if compile_model:
             for layer in self.model.layers:
                 layer.compile()
-        train = config.train
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=train.lr, weight_decay=train.weight_decay)
         self.ema = (
             AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(train.ema_decay)) if train.ema_decay else None
@@ -70,13 +100,21 @@ class Trainer:
         self.rng = np.random.default_rng(config.seed)
         self.state = RunState()
         self.val_rules = [get_stopping(s, config.confidence_extra_steps) for s in train.val_stopping]
-        self.show_progress = show_progress
+        self.show_progress = show_progress and self.is_main
         # The reference's mixed-size batches run to the final curriculum length's T(n) + 2 every step.
         self.horizon = self.task.steps(config.curriculum.max_length) + 2 if train.batching == "mixed" else None
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.metrics = MetricsLog(self.out, tensorboard=tensorboard)
+        if self.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.metrics: MetricsLog | NoMetrics = MetricsLog(self.out, tensorboard=tensorboard)
+        else:
+            self.metrics = NoMetrics()
         if resume:
             self._restore()
+        # Gradients flow through the wrapped module's forward; with several processes DDP averages them.
+        self.loss_module: torch.nn.Module = LoopedLoss(self.model)
+        if self.world_size > 1:
+            device_ids = [self.device.index] if self.device.type == "cuda" else None
+            self.loss_module = DistributedDataParallel(self.loss_module, device_ids=device_ids)
         self.autocast = (
             torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else contextlib.nullcontext()
         )
@@ -98,13 +136,23 @@ class Trainer:
         train = self.config.train
         return self.state.step >= min(train.max_steps, self.decay_start() + train.decay_steps)
 
-    def next_batch(self) -> Batch:
+    def next_batch(self) -> tuple[Batch, list[torch.Tensor]]:
+        """This process's examples and supervision steps for the next step, on its device.
+
+        Every rank draws the whole global batch from the shared generator (so all agree on n and stay in
+        step) and keeps its own rows; with one process that is the whole batch.
+        """
         train = self.config.train
         if train.batching == "mixed":
             batch = self.task.sample_mixed(self.curriculum.sample_sizes(train.batch_size, self.rng), self.rng)
         else:
             batch = self.task.sample(self.curriculum.sample_size(self.rng), train.batch_size, self.rng)
-        return batch.to(self.device)
+        extra_active = self.curriculum.current_max >= train.extra_supervision_from
+        supervise_at = supervision_steps(batch, train.extra_supervised_steps if extra_active else 0, self.rng)
+        if self.world_size > 1:
+            rows = distributed.rank_rows(self.rank, self.world_size)
+            batch, supervise_at = distributed.shard(batch, rows), [s[rows] for s in supervise_at]
+        return batch.to(self.device), [s.to(self.device) for s in supervise_at]
 
     def train_step(self) -> dict[str, float]:
         train = self.config.train
@@ -112,33 +160,47 @@ class Trainer:
         lr = learning_rate(step, train.lr, train.warmup_steps, self.decay_start(), train.decay_steps)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        batch = self.next_batch()
-        extra_active = train.extra_supervision == "always" or self.curriculum.complete
-        supervise_at = supervision_steps(batch, train.extra_supervised_steps if extra_active else 0, self.rng)
+        batch, supervise_at = self.next_batch()
+        weight = 1.0
+        if self.world_size > 1:
+            # DDP averages per-rank gradients; weighting each rank's mean loss by its share of the supervised
+            # tokens makes that the gradient of the mean over the whole global batch (weight 1 when the
+            # ranks' token counts are equal, as with per-size batching).
+            tokens = distributed.supervised_tokens(batch, supervise_at)
+            weight = tokens * self.world_size / distributed.all_reduce_sum([tokens])[0]
         with self.autocast:
-            loss = looped_loss(self.model, batch, supervise_at, self.horizon)
+            loss = self.loss_module(batch, supervise_at, self.horizon)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * weight if weight != 1.0 else loss).backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), train.grad_clip)
         self.optimizer.step()
         if self.ema is not None:
             self.ema.update_parameters(self.model)
         self.state.step = step
-        return {"loss": loss.item(), "lr": lr, "grad_norm": float(grad_norm), "examples": len(batch)}
+        value = loss.item()
+        if self.world_size > 1:
+            value = distributed.all_reduce_sum([value * weight])[0] / self.world_size
+        return {"loss": value, "lr": lr, "grad_norm": float(grad_norm), "examples": train.batch_size}
 
     def advance_curriculum(self) -> None:
         step, curriculum = self.state.step, self.curriculum
         accuracy = None
         if curriculum.due_for_check(step):
-            samples = self.config.curriculum.check_samples
-            batches = fresh_batches(
-                self.task, curriculum.current_max, samples, samples, seed=self.config.seed + step, device=self.device
-            )
-            accuracy, _ = evaluate_rule(self.model, batches, Oracle())
+            # Measured on rank 0 and broadcast, so that every rank takes the same decision.
+            if self.is_main:
+                samples = self.config.curriculum.check_samples
+                seed = self.config.seed + step
+                batches = fresh_batches(self.task, curriculum.current_max, samples, samples, seed, self.device)
+                accuracy, _ = evaluate_rule(self.model, batches, Oracle())
+            if self.world_size > 1:
+                accuracy = distributed.broadcast_float(accuracy)
         if curriculum.update(step, accuracy):
             self.metrics.write({"step": step, "curriculum_max": curriculum.current_max})
 
     def validate(self) -> dict:
+        """Accuracy on the validation lengths; keeps the best model. Rank 0 only (it steers nothing)."""
+        if not self.is_main:
+            return {}
         train = self.config.train
         result = accuracy_by_length(
             self.eval_model,
@@ -153,7 +215,7 @@ class Trainer:
         score = float(np.mean(scores))
         record = {"step": self.state.step, "val_score": score}
         for name, rule in result["rules"].items():
-            for length, accuracy in zip(result["lengths"], rule["accuracy"]):
+            for length, accuracy in zip(result["lengths"], rule["accuracy"], strict=True):
                 record[f"val_accuracy/{name}/{length}"] = accuracy
         self.metrics.write(record)
         if score > self.state.best_score:
@@ -177,16 +239,16 @@ class Trainer:
                     window_examples += record.pop("examples")
                     step = self.state.step
                     if step % train.log_every == 0:
-                        elapsed = time.perf_counter() - window_start
-                        record.update(
-                            step=step, curriculum_max=self.curriculum.current_max, samples_per_s=window_examples / elapsed
-                        )
+                        rate = window_examples / (time.perf_counter() - window_start)
+                        record.update(step=step, curriculum_max=self.curriculum.current_max, samples_per_s=rate)
                         self.metrics.write(record)
                         progress.update(step, **record)
                         window_start, window_examples, last_record = time.perf_counter(), 0, record
                     if step % train.eval_every == 0 or self.finished():
+                        paused = time.perf_counter()
                         progress.update(step, **self.validate())
                         self.checkpoint()
+                        window_start += time.perf_counter() - paused  # samples/s counts training alone
                     self.state.train_seconds += time.perf_counter() - started
         except KeyboardInterrupt:
             self.checkpoint()
@@ -194,13 +256,18 @@ class Trainer:
         if until is not None and not self.finished():
             self.checkpoint()
         summary = self.summary(last_record)
-        write_json(self.out / "summary.json", summary)
+        if self.is_main:
+            write_json(self.out / "summary.json", summary)
         self.metrics.close()
+        distributed.barrier()  # no rank leaves before rank 0 has written everything
         return summary
 
     # --- checkpoints --------------------------------------------------------------------------------------------
 
     def checkpoint(self) -> None:
+        """Write `last/` (rank 0 only: the weights and the shared generator are the same on every rank)."""
+        if not self.is_main:
+            return
         save_model_folder(self.out / "last", self.eval_model, self.config, {"step": self.state.step})
         save_trainer_state(
             self.out / "last",

@@ -1,0 +1,5 @@
+"""`python -m looped.cli`: the same as the `looped` command."""
+
+from looped.cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""The looped model: causal, exactly T applications of one block, lazy iteration, validated config."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+import torch
+from conftest import scrambled_model
+
+from looped.model import LoopedModel, ModelConfig
+
+VOCAB = 6
+
+
+def config(injection: bool, n_layers: int = 2) -> ModelConfig:
+    return ModelConfig(d_model=16, n_heads=4, n_layers=n_layers, mlp_ratio=2, input_injection=injection)
+
+
+def random_inputs(batch: int = 3, width: int = 9, seed: int = 1) -> torch.Tensor:
+    return torch.randint(0, VOCAB, (batch, width), generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("injection", [True, False])
+@pytest.mark.parametrize("steps", [1, 3, 7])
+@torch.no_grad()
+def test_causal_at_every_loop_count(injection: bool, steps: int) -> None:
+    model = scrambled_model(config(injection), VOCAB)
+    inputs = random_inputs()
+    before = model(inputs, steps)
+    for position in (2, 5, 8):
+        changed = inputs.clone()
+        changed[:, position] = (changed[:, position] + 1) % VOCAB
+        after = model(changed, steps)
+        torch.testing.assert_close(after[:, :position], before[:, :position], rtol=0, atol=1e-5)
+        # The change is visible from its own position on, so the comparison above could fail.
+        assert (after[:, position] - before[:, position]).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize("injection", [True, False])
+@pytest.mark.parametrize("steps", [1, 2, 5])
+@torch.no_grad()
+def test_forward_is_t_applications_of_the_block(injection: bool, steps: int) -> None:
+    model = scrambled_model(config(injection), VOCAB)
+    inputs = random_inputs()
+    embedded = model.embed(inputs)
+    if injection:
+        state, injected = torch.zeros_like(embedded), embedded
+    else:
+        state, injected = embedded, None
+    for _ in range(steps):
+        x = state if injected is None else state + injected
+        for layer in model.layers:  # `step` by hand: the block stack, then the final LayerNorm
+            x = layer(x)
+        state = model.ln_out(x)
+    expected = model.head(state)
+    torch.testing.assert_close(model(inputs, steps), expected, rtol=0, atol=1e-6)
+
+    # And through the public `step`.
+    state = torch.zeros_like(embedded) if injection else embedded
+    for _ in range(steps):
+        state = model.step(state, embedded if injection else None)
+    torch.testing.assert_close(model(inputs, steps), model.head(state), rtol=0, atol=1e-6)
+
+
+@torch.no_grad()
+def test_injection_changes_the_result() -> None:
+    """Loops with and without injection are different functions of the same weights (after step one)."""
+    with_injection = scrambled_model(config(True), VOCAB)
+    without = LoopedModel(config(False), VOCAB).eval()
+    without.load_state_dict(with_injection.state_dict())
+    inputs = random_inputs()
+    assert not torch.allclose(with_injection(inputs, 3), without(inputs, 3), atol=1e-4)
+
+
+@torch.no_grad()
+def test_more_steps_change_the_logits() -> None:
+    model = scrambled_model(config(True), VOCAB)
+    inputs = random_inputs()
+    assert not torch.allclose(model(inputs, 2), model(inputs, 3), atol=1e-4)
+
+
+@pytest.mark.parametrize("injection", [True, False])
+@torch.no_grad()
+def test_iterate_is_lazy_and_matches_forward(injection: bool) -> None:
+    model = scrambled_model(config(injection), VOCAB)
+    inputs = random_inputs()
+
+    # A horizon no eager implementation could reach: only a lazy generator yields two steps quickly.
+    huge = model.iterate(inputs, 10**12)
+    assert isinstance(huge, types.GeneratorType)
+    first, second = next(huge), next(huge)
+    torch.testing.assert_close(first, model(inputs, 1), rtol=0, atol=1e-6)
+    torch.testing.assert_close(second, model(inputs, 2), rtol=0, atol=1e-6)
+    huge.close()
+
+    all_logits = list(model.iterate(inputs, 6))
+    assert len(all_logits) == 6
+    for steps, logits in enumerate(all_logits, start=1):
+        assert logits.shape == (*inputs.shape, VOCAB)
+        torch.testing.assert_close(model(inputs, steps), logits, rtol=0, atol=1e-6)
+
+    states = model.states(inputs, 10**12)
+    assert isinstance(states, types.GeneratorType)
+    torch.testing.assert_close(model.head(next(states)), all_logits[0], rtol=0, atol=1e-6)
+
+
+def test_iterate_computes_only_what_is_consumed() -> None:
+    model = scrambled_model(config(True, n_layers=1), VOCAB)
+    calls = 0
+    original = model.step
+
+    def counting_step(state, injected):
+        nonlocal calls
+        calls += 1
+        return original(state, injected)
+
+    model.step = counting_step  # type: ignore[method-assign]
+    iterator = model.iterate(random_inputs(), 50)
+    with torch.no_grad():
+        next(iterator)
+        next(iterator)
+    assert calls == 2
+
+
+def test_forward_needs_at_least_one_step() -> None:
+    model = scrambled_model(config(True), VOCAB)
+    with pytest.raises(ValueError, match="steps"):
+        model(random_inputs(), 0)
+
+
+def test_config_needs_d_model_divisible_by_heads() -> None:
+    with pytest.raises(ValueError, match="divisible"):
+        ModelConfig(d_model=30, n_heads=4)
+    ModelConfig(d_model=32, n_heads=4)  # divisible: accepted
+
+
+@pytest.mark.parametrize("field", ["d_model", "n_heads", "n_layers", "mlp_ratio"])
+@pytest.mark.parametrize("value", [0, -1])
+def test_config_rejects_non_positive_sizes(field: str, value: int) -> None:
+    with pytest.raises(ValueError, match=field):
+        ModelConfig(**{field: value})
+
+
+def test_one_block_is_shared_across_iterations() -> None:
+    """The parameter count does not depend on the loop count: there is one block stack, reused."""
+    model = LoopedModel(ModelConfig(d_model=16, n_heads=2, n_layers=3, mlp_ratio=2), VOCAB)
+    assert len(model.layers) == 3
+    per_layer = sum(p.numel() for p in model.layers[0].parameters())
+    others = sum(p.numel() for p in model.embed.parameters()) + sum(p.numel() for p in model.ln_out.parameters())
+    others += sum(p.numel() for p in model.head.parameters())
+    assert model.num_parameters() == 3 * per_layer + others
