@@ -41,7 +41,7 @@ def measure(batching: str, args: argparse.Namespace, device: torch.device) -> tu
         else:
             batch = task.sample(int(rng.integers(1, args.max_length + 1)), args.batch_size, rng)
         batch = batch.to(device)
-        supervise_at = supervision_steps(batch, 0, rng)
+        supervise_at = supervision_steps(batch, 0)
         with autocast:
             loss = looped_loss(model, batch, supervise_at, horizon)
         optimizer.zero_grad(set_to_none=True)

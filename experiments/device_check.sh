@@ -17,6 +17,6 @@ nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
 ( python3 benchmarks/bench_train.py --device cuda --steps 40 > "$OUT/bench_cuda.txt" 2>&1
   timeout 150 python3 -m looped.cli train --task parity --device cuda --out runs/parity-cuda --progress false \
     > "$OUT/train_cuda.txt" 2>&1 ) &
-python3 experiments/sweep.py "$@" > "$OUT/sweep.txt" 2>&1
+timeout "${SWEEP_SECONDS:-470}" python3 experiments/sweep.py "$@" > "$OUT/sweep.txt" 2>&1
 wait
 tar czf "$OUT/runs.tgz" --exclude='*.safetensors' --exclude='trainer_state.pt' runs

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from looped.config import RunConfig
 from looped.errors import LoopedError
 from looped.evaluation import accuracy_by_length
-from looped.model import LoopedModel
+from looped.methods import get_method
 from looped.stopping import StoppingRule, get_stopping
 from looped.tasks import Task, get_task
 from looped.training.checkpoint import read_model_folder, save_model_folder
@@ -30,18 +31,19 @@ class Solution:
 
 
 class LoopedTransformer:
-    """A trained looped model together with its task and run config."""
+    """A trained model (the looped model or a baseline, per `config.method`) with its task and run config."""
 
-    def __init__(self, model: LoopedModel, config: RunConfig) -> None:
+    def __init__(self, model: nn.Module, config: RunConfig) -> None:
         self.model = model.eval()
         self.config = config
         self.task: Task = get_task(config.task, **config.task_options)
+        self.method = get_method(config.method)
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str | torch.device = "cpu") -> LoopedTransformer:
         """Load a model folder (config.json + model.safetensors) or the best model of a run directory."""
         config, weights, _ = read_model_folder(Path(path))
-        model = LoopedModel(config.model, get_task(config.task, **config.task_options).vocab_size)
+        model = get_method(config.method).build(config, get_task(config.task, **config.task_options))
         try:
             model.load_state_dict(weights)
         except RuntimeError as error:
@@ -78,7 +80,7 @@ class LoopedTransformer:
         solutions: list[Solution | None] = [None] * len(prompts)
         for indices, batch in self.task.encode(list(prompts)):
             batch = batch.to(self.device)
-            prediction = rule.predict(self.model, batch)
+            prediction = self.method.predict(self.model, batch, rule)
             answers = self.task.decode_answers(prediction.tokens.cpu(), batch.answer_start.cpu())
             for index, answer, steps in zip(indices, answers, prediction.steps.tolist(), strict=True):
                 solutions[index] = Solution(prompt=prompts[index], answer=answer, steps=steps)
@@ -93,4 +95,6 @@ class LoopedTransformer:
     ) -> dict:
         """Exact-match accuracy against length for each stopping rule, on fresh random examples."""
         rules = [self.stopping_rule(s) for s in stopping]
-        return accuracy_by_length(self.model, self.task, lengths, rules, samples, seed=seed, device=self.device)
+        return accuracy_by_length(
+            self.model, self.task, lengths, rules, samples, seed=seed, device=self.device, method=self.method
+        )

@@ -45,8 +45,8 @@ class TrainConfig:
     """Optimisation and supervision. The learning rate is constant while the curriculum grows, then decays
     to zero along a cosine over `decay_steps` (started early enough to end by `max_steps`).
 
-    `extra_supervised_steps` k > 0 also supervises each example at one random step T(n)+j, 1 <= j <= k, so
-    that the answer becomes a fixed point of the loop, once the curriculum's maximum length has reached
+    `extra_supervised_steps` k > 0 also supervises each example at every step T(n)+1 .. T(n)+k, so that
+    the answer becomes a fixed point of the loop, once the curriculum's maximum length has reached
     `extra_supervision_from` (the algorithm is learnt faster on short inputs without it)."""
 
     max_steps: int = 20000
@@ -83,7 +83,14 @@ class TrainConfig:
 
 @dataclass
 class RunConfig:
-    """Everything that defines a training run; saved beside its checkpoints."""
+    """Everything that defines a training run; saved beside its checkpoints.
+
+    `method` names the model and training scheme (looped.methods: the looped model or a baseline). The
+    baseline sizes are CPU-affordable choices, not the reference's: `baseline_depth` layers for the
+    fixed-depth baselines (ntp, ntp-pause, fap-pause; the reference used a decoder 20x deeper than the looped
+    block), `baseline_loops` fixed iterations of the weight-tied block for ntp-looped, and `pause_tokens`
+    pause tokens for the pause baselines.
+    """
 
     task: str = "parity"
     task_options: dict[str, Any] = field(default_factory=dict)
@@ -93,6 +100,16 @@ class RunConfig:
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     confidence_extra_steps: int = 20
+    baseline_depth: int = 4
+    baseline_loops: int = 8
+    pause_tokens: int = 4
+
+    def __post_init__(self) -> None:
+        for name in ("baseline_depth", "baseline_loops"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.pause_tokens < 0:
+            raise ValueError(f"pause_tokens must be >= 0, got {self.pause_tokens}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

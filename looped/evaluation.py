@@ -9,7 +9,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
+from torch import nn
 
+from looped.methods import Method, get_method
 from looped.model import LoopedModel
 from looped.stopping import Prediction, StoppingRule, answer_confidence
 from looped.tasks import Batch, Task
@@ -31,14 +33,16 @@ def fresh_batches(
 
 @torch.no_grad()
 def evaluate_rule(
-    model: LoopedModel, batches: Sequence[Batch], rule: StoppingRule
+    model: nn.Module, batches: Sequence[Batch], rule: StoppingRule, method: Method | None = None
 ) -> tuple[float, float]:
-    """(accuracy, mean loop steps used) of one rule over the batches."""
+    """(accuracy, mean loop steps used) of one rule over the batches, predicting as `method` (default looped)
+    does; fixed-depth methods ignore the rule."""
+    method = method if method is not None else get_method("looped")
     was_training = model.training
     model.eval()
     correct, steps, total = 0, 0, 0
     for batch in batches:
-        prediction: Prediction = rule.predict(model, batch)
+        prediction: Prediction = method.predict(model, batch, rule)
         correct += int(exact_match(prediction.tokens, batch).sum())
         steps += int(prediction.steps.sum())
         total += len(batch)
@@ -47,7 +51,7 @@ def evaluate_rule(
 
 
 def accuracy_by_length(
-    model: LoopedModel,
+    model: nn.Module,
     task: Task,
     lengths: Sequence[int],
     rules: Sequence[StoppingRule],
@@ -56,13 +60,14 @@ def accuracy_by_length(
     seed: int = 0,
     device: torch.device | str = "cpu",
     progress: Callable[[], None] | None = None,
+    method: Method | None = None,
 ) -> dict:
     """{"lengths": [...], "rules": {name: {"accuracy": [...], "mean_steps": [...]}}, "samples": N}."""
     results = {rule.name: {"accuracy": [], "mean_steps": []} for rule in rules}
     for length in lengths:
         batches = fresh_batches(task, length, samples, batch_size, seed, device)
         for rule in rules:
-            accuracy, mean_steps = evaluate_rule(model, batches, rule)
+            accuracy, mean_steps = evaluate_rule(model, batches, rule, method)
             results[rule.name]["accuracy"].append(accuracy)
             results[rule.name]["mean_steps"].append(mean_steps)
             if progress is not None:

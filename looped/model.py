@@ -4,6 +4,10 @@ With input injection the embedded input is added to the state before every itera
     state_0 = 0,  state_{t+1} = LayerNorm(Stack(state_t + embed(x)))
 and the read-out after every iteration gives that step's answer. Without injection the loop starts from the
 embedded input and never sees it again (the ablation).
+
+For next-token decoding, an optional `KVCache` keeps the keys and values of every position already seen, one
+slot per (loop iteration, layer): each iteration of a causal looped model only looks back at earlier positions
+of the previous iteration, so feeding just the new tokens with the cache gives the full recomputation's result.
 """
 
 from __future__ import annotations
@@ -35,6 +39,35 @@ class ModelConfig:
             raise ValueError(f"model.d_model ({self.d_model}) must be divisible by model.n_heads ({self.n_heads})")
 
 
+class LayerCache:
+    """Keys and values (B, heads, positions, head width) that one attention layer has seen at one iteration."""
+
+    def __init__(self) -> None:
+        self.keys: torch.Tensor | None = None
+        self.values: torch.Tensor | None = None
+
+    @property
+    def length(self) -> int:
+        return 0 if self.keys is None else self.keys.shape[2]
+
+    def extend(self, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Append the new positions; returns the keys and values of all positions so far."""
+        if self.keys is not None and self.values is not None:
+            keys, values = torch.cat([self.keys, keys], dim=2), torch.cat([self.values, values], dim=2)
+        self.keys, self.values = keys, values
+        return keys, values
+
+
+class KVCache:
+    """One LayerCache per (loop iteration, layer), created as decoding reaches them."""
+
+    def __init__(self) -> None:
+        self.slots: dict[tuple[int, int], LayerCache] = {}
+
+    def at(self, iteration: int, n_layers: int) -> list[LayerCache]:
+        return [self.slots.setdefault((iteration, index), LayerCache()) for index in range(n_layers)]
+
+
 class CausalSelfAttention(nn.Module):
     def __init__(self, d_model: int, n_heads: int) -> None:
         super().__init__()
@@ -42,10 +75,20 @@ class CausalSelfAttention(nn.Module):
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.proj = nn.Linear(d_model, d_model)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cache: LayerCache | None = None) -> torch.Tensor:
+        """Causal attention over x; with a cache, x holds only new positions and also attends to the cached ones."""
         batch, length, width = x.shape
         q, k, v = self.qkv(x).view(batch, length, 3, self.n_heads, width // self.n_heads).unbind(dim=2)
-        y = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), is_causal=True)
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+        past = 0
+        if cache is not None:
+            past = cache.length
+            k, v = cache.extend(k, v)
+        if past == 0:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:  # new position i sees every cached position and the new ones up to itself
+            mask = torch.ones(length, past + length, dtype=torch.bool, device=x.device).tril(diagonal=past)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         return self.proj(y.transpose(1, 2).reshape(batch, length, width))
 
 
@@ -61,8 +104,8 @@ class Block(nn.Module):
             nn.Linear(d_model, mlp_ratio * d_model), nn.GELU(), nn.Linear(mlp_ratio * d_model, d_model)
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.ln_attn(x))
+    def forward(self, x: torch.Tensor, cache: LayerCache | None = None) -> torch.Tensor:
+        x = x + self.attn(self.ln_attn(x), cache)
         return x + self.mlp(self.ln_mlp(x))
 
 
@@ -81,22 +124,29 @@ class LoopedModel(nn.Module):
         self.head = nn.Linear(config.d_model, vocab_size, bias=False)
         self.apply(_init_weights)
 
-    def step(self, state: torch.Tensor, injected: torch.Tensor | None) -> torch.Tensor:
+    def step(
+        self, state: torch.Tensor, injected: torch.Tensor | None, cache: list[LayerCache] | None = None
+    ) -> torch.Tensor:
         """One loop iteration: the block stack on the state (plus the injected input) and the final LayerNorm."""
         x = state if injected is None else state + injected
-        for layer in self.layers:
-            x = layer(x)
+        for index, layer in enumerate(self.layers):
+            x = layer(x, None if cache is None else cache[index])
         return self.ln_out(x)
 
-    def states(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
-        """States after iterations 1..max_steps, produced lazily so callers can stop early."""
+    def states(self, inputs: torch.Tensor, max_steps: int, cache: KVCache | None = None) -> Iterator[torch.Tensor]:
+        """States after iterations 1..max_steps, produced lazily so callers can stop early.
+
+        With a cache, `inputs` are only the positions after the cached ones (incremental decoding)."""
         embedded = self.embed(inputs)
         if self.config.input_injection:
             state, injected = torch.zeros_like(embedded), embedded
         else:
             state, injected = embedded, None
-        for _ in range(max_steps):
-            state = self.step(state, injected)
+        for iteration in range(max_steps):
+            if cache is None:
+                state = self.step(state, injected)
+            else:
+                state = self.step(state, injected, cache.at(iteration, len(self.layers)))
             yield state
 
     def iterate(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
@@ -104,11 +154,11 @@ class LoopedModel(nn.Module):
         for state in self.states(inputs, max_steps):
             yield self.head(state)
 
-    def forward(self, inputs: torch.Tensor, steps: int) -> torch.Tensor:
-        """Logits after exactly `steps` iterations."""
+    def forward(self, inputs: torch.Tensor, steps: int, cache: KVCache | None = None) -> torch.Tensor:
+        """Logits after exactly `steps` iterations (of the new positions only, when a cache is given)."""
         if steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
-        last_state = deque(self.states(inputs, steps), maxlen=1)[0]
+        last_state = deque(self.states(inputs, steps, cache), maxlen=1)[0]
         return self.head(last_state)
 
     def num_parameters(self) -> int:

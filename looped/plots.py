@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -40,4 +41,34 @@ def plot_step_profile(profile: dict, path: Path, title: str = "") -> Path:
     axis.set(xlabel="loop iterations", ylim=(-0.02, 1.02), title=title or f"n = {profile['length']}")
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8)
+    return _save(figure, path)
+
+
+def plot_methods(runs: dict[str, list[dict]], path: Path, title: str = "", train_max: int | None = None) -> Path:
+    """Accuracy against length, one line per method (mean over seeds, min-max band shaded): looped methods
+    with confidence-per-example stopping and their oracle dashed, baselines at their fixed depth."""
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    if train_max:
+        axis.axvspan(0.5, train_max + 0.5, color="0.92", label=f"trained n <= {train_max}")
+    for index, (method, results) in enumerate(runs.items()):
+        color = f"C{index}"
+        lengths = sorted(set.intersection(*(set(r["lengths"]) for r in results)))
+        names = [name for name in ("confidence-per-example", "oracle") if name in results[0]["rules"]]
+        for name in names or list(results[0]["rules"])[:1]:
+            curves = np.array([[r["rules"][name]["accuracy"][r["lengths"].index(n)] for n in lengths] for r in results])
+            dashed = name == "oracle" and len(names) > 1
+            label = f"{method} ({name})" if names else method
+            axis.plot(
+                lengths,
+                curves.mean(axis=0),
+                color=color,
+                linestyle="--" if dashed else "-",
+                marker="o",
+                markersize=2.5,
+                label=label,
+            )
+            axis.fill_between(lengths, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.15, linewidth=0)
+    axis.set(xlabel="input length n", ylabel="exact-match accuracy", ylim=(-0.02, 1.02), title=title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=7)
     return _save(figure, path)

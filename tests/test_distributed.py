@@ -133,7 +133,7 @@ def test_rank_shards_cover_the_global_batch_once() -> None:
 
     task = get_task("addition")
     batch = task.sample_mixed(np.array([1, 1, 2, 3, 3, 3]), np.random.default_rng(0))
-    supervise_at = supervision_steps(batch, 3, np.random.default_rng(1))
+    supervise_at = supervision_steps(batch, 3)
     shards = [distributed.shard(batch, distributed.rank_rows(r, 3)) for r in range(3)]
     assert sorted(len(s) for s in shards) == [2, 2, 2]
     assert sum(distributed.supervised_tokens(s, [t[distributed.rank_rows(r, 3)] for t in supervise_at])

@@ -20,6 +20,7 @@ COMMANDS = {
     "eval": "Accuracy against length for a checkpoint, per stopping rule.",
     "predict": "Answer typed prompts with a trained model.",
     "plot": "Redraw every plot from results JSON files.",
+    "reproduce": "Train and evaluate the looped model and the baselines on every task.",
 }
 
 
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args = build_parser().parse_args(argv)
         command = args.command
         import_module(f"looped.cli.{command.replace('eval', 'evaluate')}").run(args[command])
-    except (LoopedError, ValueError, KeyError, FileNotFoundError) as error:
+    except (LoopedError, ValueError, KeyError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
         fail(str(message))
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ from jsonargparse import Namespace
 from jsonargparse.typing import PositiveInt
 
 from looped.cli.options import add_device_arguments, parse_lengths
+from looped.errors import LoopedError
 
 
 def parser():
@@ -37,13 +38,16 @@ def run(args: Namespace) -> None:
     from looped.evaluation import accuracy_by_length, step_profile
     from looped.plots import plot_accuracy, plot_step_profile
     from looped.report import console, print_accuracy
-    from looped.training.checkpoint import resolve_model_folder, write_json
+    from looped.training.checkpoint import ensure_folder, resolve_model_folder, write_json
 
     lengths = parse_lengths(args.lengths)
     set_threads(args.threads)
     model = LoopedTransformer.from_pretrained(args.checkpoint, device=resolve_device(args.device))
+    if args.profile and not model.method.uses_stopping:
+        raise LoopedError(f"--profile needs a looped model; this checkpoint's method is {model.config.method!r}")
     rules = [model.stopping_rule(spec) for spec in args.stopping.split(",")]
     out = args.out or resolve_model_folder(args.checkpoint) / "eval"
+    ensure_folder(out)  # fail before the evaluation, not after it
     label = f"{model.config.task} ({resolve_model_folder(args.checkpoint)})"
 
     with Progress(console=console, transient=True) as progress:
@@ -57,6 +61,7 @@ def run(args: Namespace) -> None:
             seed=args.seed,
             device=model.device,
             progress=lambda: progress.advance(bar),
+            method=model.method,
         )
     result = {"task": model.config.task, "checkpoint": str(args.checkpoint), "seed": args.seed, **result}
     write_json(out / "accuracy.json", result)

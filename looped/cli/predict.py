@@ -27,7 +27,7 @@ def read_prompts(args: Namespace) -> list[str]:
     prompts = list(args.prompts)
     if args.input is not None:
         if not args.input.is_file():
-            raise LoopedError(f"--input {args.input} does not exist")
+            raise LoopedError(f"--input {args.input} is not a readable file; give a text file with one prompt per line")
         prompts += [line.strip() for line in args.input.read_text().splitlines() if line.strip()]
     if not prompts:
         raise LoopedError("no prompts given; pass them as arguments or with --input FILE")

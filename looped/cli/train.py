@@ -11,6 +11,7 @@ from jsonargparse import ActionConfigFile, Namespace
 from looped.cli.options import add_device_arguments
 from looped.config import RECIPES, RunConfig
 from looped.errors import LoopedError
+from looped.training.checkpoint import ensure_folder
 
 
 def parser():
@@ -53,22 +54,24 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> RunConfig:
         if not saved.is_file():
             raise LoopedError(f"nothing to resume in {out}: no config.yaml; drop --resume to start a new run")
         return RunConfig.from_dict(yaml.safe_load(saved.read_text()))
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise LoopedError(f"run directory {out} already exists; pass --resume to continue it or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out)
     saved.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
     return config
 
 
 def run(args: Namespace) -> None:
     from looped.devices import resolve_device, set_threads
+    from looped.methods import get_method
     from looped.report import print_summary
     from looped.tasks import get_task
     from looped.training.distributed import is_main_process
     from looped.training.trainer import Trainer
 
     config = run_config(args)
-    get_task(config.task, **config.task_options)  # fail on a bad task before creating anything
+    get_task(config.task, **config.task_options)  # fail on a bad task or method before creating anything
+    get_method(config.method)
     out = args.out or Path("runs") / f"{config.task}-seed{config.seed}"
     device = resolve_device(args.device)
     set_threads(args.threads)

@@ -38,6 +38,10 @@ class Batch:
     def to(self, device: torch.device | str) -> Batch:
         return Batch(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
 
+    def select(self, rows: slice | torch.Tensor) -> Batch:
+        """The given rows (a slice, indices or a boolean mask) of every field, at the same width."""
+        return Batch(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
     def __len__(self) -> int:
         return self.inputs.shape[0]
 

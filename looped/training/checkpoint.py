@@ -26,9 +26,17 @@ TRAINER_STATE = "trainer_state.pt"
 FORMAT_VERSION = 1
 
 
+def ensure_folder(folder: Path) -> None:
+    """Create an output folder, or say clearly why it cannot be one."""
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise LoopedError(f"{parent} is a file, not a folder; choose another output location")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def atomic_write(path: Path, write: Callable[[str], None]) -> None:
     """Write through a temporary file in the same folder, then rename: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -66,6 +74,8 @@ def read_model_folder(path: Path) -> tuple[RunConfig, dict[str, torch.Tensor], d
     folder = resolve_model_folder(path)
     try:
         raw = json.loads((folder / CONFIG).read_text())
+        if not isinstance(raw, dict):
+            raise ValueError("expected a JSON object")
         extra = {k: raw.pop(k) for k in list(raw) if k not in RunConfig.__dataclass_fields__}
         config = RunConfig.from_dict(raw)
     except (json.JSONDecodeError, TypeError, ValueError) as error:

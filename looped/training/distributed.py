@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import os
-from dataclasses import fields
 from datetime import timedelta
 
 import torch
@@ -23,9 +22,8 @@ import torch.distributed as dist
 from torch import nn
 
 from looped.errors import LoopedError
-from looped.model import LoopedModel
+from looped.methods import Method, get_method
 from looped.tasks import Batch
-from looped.training.loss import looped_loss
 
 # Ranks other than 0 wait in the next collective while rank 0 validates and writes checkpoints.
 TIMEOUT = timedelta(minutes=60)
@@ -108,7 +106,7 @@ def barrier() -> None:
 
 def shard(batch: Batch, rows: slice) -> Batch:
     """The given rows of every field (the global batch's width is kept, so the loss is unchanged)."""
-    return Batch(**{f.name: getattr(batch, f.name)[rows] for f in fields(batch)})
+    return batch.select(rows)
 
 
 def rank_rows(rank: int, world: int) -> slice:
@@ -123,11 +121,13 @@ def supervised_tokens(batch: Batch, supervise_at: list[torch.Tensor]) -> int:
 
 
 class LoopedLoss(nn.Module):
-    """`looped_loss` as a module, so that DistributedDataParallel sees the forward pass that uses the weights."""
+    """The method's training loss (default: the looped model's `looped_loss`) as a module, so that
+    DistributedDataParallel sees the forward pass that uses the weights."""
 
-    def __init__(self, model: LoopedModel) -> None:
+    def __init__(self, model: nn.Module, method: Method | None = None) -> None:
         super().__init__()
         self.model = model
+        self.method = method if method is not None else get_method("looped")
 
     def forward(self, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None) -> torch.Tensor:
-        return looped_loss(self.model, batch, supervise_at, horizon)
+        return self.method.loss(self.model, batch, supervise_at, horizon)

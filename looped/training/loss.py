@@ -1,12 +1,12 @@
 """Step-dependent supervision: each example is supervised on the read-out after its own T(n) iterations.
 
-Optionally also at one random step T(n)+j, 1 <= j <= extra_steps, so that the correct answer becomes a fixed
-point of the loop rather than a state it passes through; maximum-confidence stopping relies on that.
+Optionally also at every step T(n)+1 .. T(n)+k, so that the correct answer becomes a fixed point of the loop
+rather than a state it passes through; maximum-confidence stopping relies on that. Those extra read-outs cost
+almost nothing: the loop runs to the batch's largest step anyway, only the read-out head is applied again.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -14,13 +14,9 @@ from looped.model import LoopedModel
 from looped.tasks import Batch
 
 
-def supervision_steps(batch: Batch, extra_steps: int, rng: np.random.Generator) -> list[torch.Tensor]:
-    """The step(s) at which each example is supervised: T(n), plus T(n)+j when extra_steps > 0."""
-    steps = [batch.steps]
-    if extra_steps:
-        offsets = torch.from_numpy(rng.integers(1, extra_steps + 1, size=len(batch))).to(batch.steps.device)
-        steps.append(batch.steps + offsets)
-    return steps
+def supervision_steps(batch: Batch, extra_steps: int) -> list[torch.Tensor]:
+    """The steps at which each example is supervised: T(n), T(n)+1, ..., T(n)+extra_steps."""
+    return [batch.steps + offset for offset in range(extra_steps + 1)]
 
 
 def looped_loss(

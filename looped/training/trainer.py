@@ -19,9 +19,10 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from looped.config import RunConfig
 from looped.errors import LoopedError
 from looped.evaluation import accuracy_by_length, evaluate_rule, fresh_batches
-from looped.model import LoopedModel
-from looped.stopping import Oracle, get_stopping
-from looped.tasks import Batch, Task, get_task
+from looped.methods import get_method
+from looped.model import Block
+from looped.stopping import Oracle
+from looped.tasks import Batch, get_task
 from looped.training import distributed
 from looped.training.checkpoint import load_trainer_state, save_model_folder, save_trainer_state, write_json
 from looped.training.curriculum import Curriculum
@@ -41,10 +42,6 @@ class RunState:
     best_step: int = 0
     best_validation: dict = field(default_factory=dict)
     train_seconds: float = 0.0
-
-
-def build_model(config: RunConfig, task: Task) -> LoopedModel:
-    return LoopedModel(config.model, task.vocab_size)
 
 
 class NoMetrics:
@@ -87,11 +84,13 @@ class Trainer:
         self.rank = distributed.rank()
         self.is_main = self.rank == 0
         self.task = get_task(config.task, **config.task_options)
+        self.method = get_method(config.method)
         torch.manual_seed(config.seed)
-        self.model = build_model(config, self.task).to(self.device)
+        self.model = self.method.build(config, self.task).to(self.device)
         if compile_model:
-            for layer in self.model.layers:
-                layer.compile()
+            for module in self.model.modules():
+                if isinstance(module, Block):
+                    module.compile()
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=train.lr, weight_decay=train.weight_decay)
         self.ema = (
             AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(train.ema_decay)) if train.ema_decay else None
@@ -99,7 +98,7 @@ class Trainer:
         self.curriculum = Curriculum(config.curriculum)
         self.rng = np.random.default_rng(config.seed)
         self.state = RunState()
-        self.val_rules = [get_stopping(s, config.confidence_extra_steps) for s in train.val_stopping]
+        self.val_rules = self.method.rules(train.val_stopping, config.confidence_extra_steps)
         self.show_progress = show_progress and self.is_main
         # The reference's mixed-size batches run to the final curriculum length's T(n) + 2 every step.
         self.horizon = self.task.steps(config.curriculum.max_length) + 2 if train.batching == "mixed" else None
@@ -111,7 +110,7 @@ class Trainer:
         if resume:
             self._restore()
         # Gradients flow through the wrapped module's forward; with several processes DDP averages them.
-        self.loss_module: torch.nn.Module = LoopedLoss(self.model)
+        self.loss_module: torch.nn.Module = LoopedLoss(self.model, self.method)
         if self.world_size > 1:
             device_ids = [self.device.index] if self.device.type == "cuda" else None
             self.loss_module = DistributedDataParallel(self.loss_module, device_ids=device_ids)
@@ -122,7 +121,7 @@ class Trainer:
     # --- the loop ---------------------------------------------------------------------------------------------
 
     @property
-    def eval_model(self) -> LoopedModel:
+    def eval_model(self) -> torch.nn.Module:
         return self.ema.module if self.ema is not None else self.model
 
     def decay_start(self) -> int:
@@ -148,7 +147,7 @@ class Trainer:
         else:
             batch = self.task.sample(self.curriculum.sample_size(self.rng), train.batch_size, self.rng)
         extra_active = self.curriculum.current_max >= train.extra_supervision_from
-        supervise_at = supervision_steps(batch, train.extra_supervised_steps if extra_active else 0, self.rng)
+        supervise_at = supervision_steps(batch, train.extra_supervised_steps if extra_active else 0)
         if self.world_size > 1:
             rows = distributed.rank_rows(self.rank, self.world_size)
             batch, supervise_at = distributed.shard(batch, rows), [s[rows] for s in supervise_at]
@@ -191,7 +190,7 @@ class Trainer:
                 samples = self.config.curriculum.check_samples
                 seed = self.config.seed + step
                 batches = fresh_batches(self.task, curriculum.current_max, samples, samples, seed, self.device)
-                accuracy, _ = evaluate_rule(self.model, batches, Oracle())
+                accuracy, _ = evaluate_rule(self.model, batches, Oracle(), self.method)
             if self.world_size > 1:
                 accuracy = distributed.broadcast_float(accuracy)
         if curriculum.update(step, accuracy):
@@ -210,6 +209,7 @@ class Trainer:
             train.eval_samples,
             seed=self.config.seed + 1,
             device=self.device,
+            method=self.method,
         )
         scores = [a for rule in result["rules"].values() for a in rule["accuracy"]]
         score = float(np.mean(scores))
@@ -305,5 +305,5 @@ class Trainer:
             "best_step": self.state.best_step,
             "best_score": self.state.best_score,
             "best_validation": self.state.best_validation,
-            "parameters": self.model.num_parameters(),
+            "parameters": sum(p.numel() for p in self.model.parameters()),
         }

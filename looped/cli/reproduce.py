@@ -1,0 +1,244 @@
+"""`looped reproduce`: train every (task, method, seed) from configs/<task>.yaml with the method swapped in,
+evaluate accuracy against length, and write one JSON per run, a Markdown table and one plot per task.
+
+Run directories go under <runs>/<task>/<method>/seed<S>: finished runs (summary.json) are not retrained,
+interrupted ones (last/trainer_state.pt) are resumed, so the command can be stopped and started again.
+Results: <out>/<task>/<method>/seed<S>.json, <out>/RESULTS.md (from every result JSON under <out>) and
+<out>/<task>/accuracy.png.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonargparse import Namespace
+from jsonargparse.typing import PositiveInt
+
+from looped.cli.options import add_device_arguments, parse_lengths
+from looped.config import RECIPES, RunConfig
+
+ALL_TASKS = "parity,copy,addition,multiplication,binary_sum,unique_set"
+ALL_METHODS = "looped,looped-no-injection,ntp,ntp-pause,ntp-looped,fap-pause"
+LOOPED_RULES = ("oracle", "confidence", "confidence-per-example")
+
+
+def parser():
+    from looped.cli import Parser
+
+    parser = Parser(description=__doc__)
+    parser.add_argument("--tasks", type=str, default=ALL_TASKS, help="comma-separated task names")
+    parser.add_argument("--methods", type=str, default=ALL_METHODS, help="comma-separated method names")
+    parser.add_argument("--seeds", type=PositiveInt, default=3, help="seeds 0 .. N-1 per task and method")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="results folder")
+    parser.add_argument("--runs", type=Path, default=Path("runs/reproduce"), help="run directories")
+    parser.add_argument("--samples", type=PositiveInt, default=1000, help="fresh test examples per length")
+    parser.add_argument(
+        "--lengths", type=str | None, default=None, help="test lengths (default 1 .. max(2 x train max, headline))"
+    )
+    parser.add_argument("--max_steps", type=PositiveInt | None, default=None, help="train.max_steps for every run")
+    parser.add_argument(
+        "--override", type=dict[str, Any], default={}, help="merged into every recipe, e.g. '{model: {d_model: 32}}'"
+    )
+    parser.add_argument("--progress", type=bool, default=True, help="show the live progress bars")
+    add_device_arguments(parser)
+    return parser
+
+
+def headline_length(task: str, train_max: int) -> int:
+    """The length the table reports: where the paper shows the looped model generalizing."""
+    return {"parity": 40, "multiplication": 16}.get(task, train_max + 10)
+
+
+def merge(base: dict, update: dict) -> dict:
+    """`update` merged into `base`, nested dictionaries key by key."""
+    merged = dict(base)
+    for key, value in update.items():
+        merged[key] = (
+            merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
+    return merged
+
+
+def run_config(task: str, method: str, seed: int, args: Namespace) -> RunConfig:
+    """The task's recipe (or the defaults, with a note, when it has none), the method and seed, the overrides."""
+    from looped.report import console
+
+    recipe_file = RECIPES / f"{task}.yaml"
+    if recipe_file.is_file():
+        recipe = yaml.safe_load(recipe_file.read_text()) or {}
+    else:
+        console.print(f"[yellow]note:[/] no {recipe_file}; {task} uses the default run config", soft_wrap=True)
+        recipe = {}
+    overrides: dict[str, Any] = {"task": task, "method": method, "seed": seed}
+    if args.max_steps is not None:
+        overrides["train"] = {"max_steps": int(args.max_steps)}
+    return RunConfig.from_dict(merge(merge(recipe, dict(args.override)), overrides))
+
+
+def train(config: RunConfig, run_dir: Path, device: Any, progress: bool) -> dict:
+    """The run's summary: read when finished, else trained (resumed from last/ when interrupted)."""
+    from looped.cli.train import prepare_run_dir
+    from looped.training.checkpoint import TRAINER_STATE
+    from looped.training.trainer import Trainer
+
+    if (run_dir / "summary.json").is_file():
+        return json.loads((run_dir / "summary.json").read_text())
+    resume = (run_dir / "last" / TRAINER_STATE).is_file()
+    if not resume and run_dir.exists():
+        shutil.rmtree(run_dir)  # stopped before its first checkpoint: nothing to keep
+    config = prepare_run_dir(run_dir, config, resume)
+    return Trainer(config, run_dir, device=device, resume=resume, show_progress=progress).run()
+
+
+def evaluate(run_dir: Path, lengths: list[int], samples: int, device: Any, progress: bool) -> dict:
+    """Accuracy against length of the run's best model; multiplication is tested with 2-bit first operands."""
+    from rich.progress import Progress
+
+    from looped.api import LoopedTransformer
+    from looped.evaluation import accuracy_by_length
+    from looped.report import console
+    from looped.tasks import get_task
+
+    model = LoopedTransformer.from_pretrained(run_dir, device=device)
+    config = model.config
+    options = dict(config.task_options)
+    if config.task == "multiplication":
+        options["first_operand_bits"] = 2
+    rules = model.method.rules(LOOPED_RULES, config.confidence_extra_steps)
+    with Progress(console=console, transient=True, disable=not progress) as bar:
+        job = bar.add_task(f"evaluating {config.task} {config.method}", total=len(lengths) * len(rules))
+        return accuracy_by_length(
+            model.model,
+            get_task(config.task, **options),
+            lengths,
+            rules,
+            samples,
+            seed=12345,
+            device=model.device,
+            progress=lambda: bar.advance(job),
+            method=model.method,
+        )
+
+
+def command_line(args: Namespace) -> str:
+    """The invocation, rebuilt from its parsed options (the same whether called from a shell or in-process)."""
+    parts = ["looped reproduce", f"--tasks {args.tasks}", f"--methods {args.methods}", f"--seeds {args.seeds}"]
+    parts += [f"--samples {args.samples}", f"--out {args.out}", f"--runs {args.runs}"]
+    if args.lengths:
+        parts.append(f"--lengths {args.lengths}")
+    if args.max_steps:
+        parts.append(f"--max_steps {args.max_steps}")
+    if args.override:
+        parts.append(f"--override '{json.dumps(dict(args.override))}'")
+    return " ".join(parts)
+
+
+def run(args: Namespace) -> None:
+    from looped.devices import resolve_device, set_threads
+    from looped.methods import get_method
+    from looped.report import console
+    from looped.tasks import get_task
+    from looped.training.checkpoint import write_json
+
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    for task in tasks:
+        get_task(task)
+    for method in methods:
+        get_method(method)
+    device = resolve_device(args.device)
+    set_threads(args.threads)
+    jobs = [(task, method, seed) for task in tasks for method in methods for seed in range(args.seeds)]
+    spent: list[float] = []  # seconds of the jobs done in this invocation, for the time estimate
+    for index, (task, method, seed) in enumerate(jobs, start=1):
+        result_file = args.out / task / method / f"seed{seed}.json"
+        remaining = len(jobs) - index
+        left = f", about {sum(spent) / len(spent) * (remaining + 1) / 60:.0f} min left" if spent else ""
+        if result_file.is_file():
+            console.print(f"[dim][{index}/{len(jobs)}] {task} / {method} / seed {seed}: done already[/]")
+            continue
+        console.rule(f"[{index}/{len(jobs)}] {task} / {method} / seed {seed}  ({remaining} more after this{left})")
+        began = time.perf_counter()
+        config = run_config(task, method, seed, args)
+        run_dir = args.runs / task / method / f"seed{seed}"
+        summary = train(config, run_dir, device, args.progress)
+        train_max = config.curriculum.max_length
+        headline = headline_length(task, train_max)
+        lengths = parse_lengths(args.lengths) if args.lengths else list(range(1, max(2 * train_max, headline) + 1))
+        evaluated = time.perf_counter()
+        accuracy = evaluate(run_dir, lengths, args.samples, device, args.progress)
+        record = {
+            "task": task,
+            "method": method,
+            "seed": seed,
+            "checkpoint": str(run_dir),
+            "command": command_line(args),
+            "train_max": train_max,
+            "headline_length": headline,
+            "train_seconds": summary["train_seconds"],
+            "eval_seconds": round(time.perf_counter() - evaluated, 1),
+            **accuracy,
+        }
+        write_json(result_file, record)
+        spent.append(time.perf_counter() - began)
+        console.print(f"wrote {result_file}")
+    write_report(args.out, tasks)
+
+
+def write_report(out: Path, tasks: list[str]) -> None:
+    """RESULTS.md from every result JSON under `out`, and the accuracy plot of each task just run."""
+    from looped.plots import plot_methods
+    from looped.report import console
+
+    results = collect(out)
+    (out / "RESULTS.md").write_text(results_table(results))
+    console.print(f"wrote {out / 'RESULTS.md'}")
+    for task in tasks:
+        if task in results:
+            runs = results[task]
+            train_max = next(iter(runs.values()))[0]["train_max"]
+            png = plot_methods(runs, out / task / "accuracy.png", title=task, train_max=train_max)
+            console.print(f"wrote {png}")
+
+
+def collect(out: Path) -> dict[str, dict[str, list[dict]]]:
+    """{task: {method: [result per seed]}} from <out>/<task>/<method>/seed*.json."""
+    results: dict[str, dict[str, list[dict]]] = {}
+    for path in sorted(out.glob("*/*/seed*.json")):
+        data = json.loads(path.read_text())
+        results.setdefault(data["task"], {}).setdefault(data["method"], []).append(data)
+    return results
+
+
+def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
+    """Per task and method: mean and min over seeds of the accuracy at the headline length, per rule."""
+    lines = [
+        "# Results",
+        "",
+        "Written by `looped reproduce`: exact-match accuracy at each task's headline length (parity 40, "
+        "multiplication 16, the others the training maximum + 10; the longest tested length where that one was "
+        "not tested), mean and min over seeds, and mean training wall-clock. Baselines ignore stopping rules "
+        "and are listed under `fixed-depth`.",
+    ]
+    for task, methods in results.items():
+        first = next(iter(methods.values()))[0]
+        length = first["headline_length"] if first["headline_length"] in first["lengths"] else max(first["lengths"])
+        lines += ["", f"## {task} (n = {length}; trained n <= {first['train_max']})", ""]
+        lines += [
+            "| method | rule | seeds | mean accuracy | min accuracy | mean train time |",
+            "|---|---|---|---|---|---|",
+        ]
+        for method, runs in methods.items():
+            seconds = sum(r["train_seconds"] for r in runs) / len(runs)
+            for rule in runs[0]["rules"]:
+                accuracies = [r["rules"][rule]["accuracy"][r["lengths"].index(length)] for r in runs]
+                mean = sum(accuracies) / len(accuracies)
+                lines.append(
+                    f"| {method} | {rule} | {len(runs)} | {mean:.3f} | {min(accuracies):.3f} | {seconds:.0f} s |"
+                )
+    return "\n".join(lines) + "\n"

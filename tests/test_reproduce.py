@@ -1,0 +1,72 @@
+"""`looped reproduce` end to end on a tiny budget: JSON per run, the table, the plot, and skipping finished runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from looped.cli import main as cli_main
+from looped.cli.reproduce import headline_length, merge, run_config
+
+TINY = "{model: {d_model: 16, n_heads: 2}, curriculum: {max_length: 3}, baseline_depth: 2, train: {eval_samples: 8, val_lengths: [4], decay_steps: 2, batch_size: 8}}"  # noqa: E501
+
+
+def reproduce(tmp_path: Path) -> list[str]:
+    return [
+        "reproduce", "--tasks", "parity", "--methods", "looped,ntp", "--seeds", "1", "--max_steps", "4",
+        "--samples", "8", "--lengths", "1-4", "--override", TINY, "--progress", "false",
+        "--out", str(tmp_path / "results"), "--runs", str(tmp_path / "runs"), "--threads", "1",
+    ]  # fmt: skip
+
+
+def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    cli_main(reproduce(tmp_path))
+    results = tmp_path / "results"
+    looped = json.loads((results / "parity" / "looped" / "seed0.json").read_text())
+    ntp = json.loads((results / "parity" / "ntp" / "seed0.json").read_text())
+    assert looped["lengths"] == [1, 2, 3, 4] and looped["train_max"] == 3 and looped["headline_length"] == 40
+    assert set(looped["rules"]) == {"oracle", "confidence", "confidence-per-example"}
+    assert set(ntp["rules"]) == {"fixed-depth"} and ntp["rules"]["fixed-depth"]["mean_steps"] == [2.0] * 4
+    assert looped["command"].startswith("looped reproduce --tasks parity --methods looped,ntp")
+    assert looped["train_seconds"] >= 0 and looped["eval_seconds"] >= 0
+    assert (tmp_path / "runs" / "parity" / "ntp" / "seed0" / "summary.json").is_file()
+    table = (results / "RESULTS.md").read_text()
+    assert "## parity (n = 4; trained n <= 3)" in table
+    assert "| looped | confidence-per-example | 1 |" in table and "| ntp | fixed-depth | 1 |" in table
+    assert (results / "parity" / "accuracy.png").stat().st_size > 0
+
+    before = (results / "parity" / "ntp" / "seed0.json").read_text()
+    capsys.readouterr()
+    cli_main(reproduce(tmp_path))
+    assert capsys.readouterr().out.count("done already") == 2
+    assert (results / "parity" / "ntp" / "seed0.json").read_text() == before
+
+
+def test_interrupted_run_is_resumed(tmp_path: Path) -> None:
+    """A run directory with a last/ checkpoint but no summary is continued, not restarted."""
+    from looped.cli.train import prepare_run_dir
+    from looped.training.trainer import Trainer
+
+    args = cli_main.__globals__["build_parser"]().parse_args(reproduce(tmp_path))["reproduce"]
+    config = run_config("parity", "ntp", 0, args)
+    run_dir = tmp_path / "runs" / "parity" / "ntp" / "seed0"
+    prepare_run_dir(run_dir, config, resume=False)
+    Trainer(config, run_dir, show_progress=False).run(until=2)
+    (run_dir / "summary.json").unlink()  # as after Ctrl-C: last/ is saved, no summary is written
+    cli_main(reproduce(tmp_path)[:4] + ["ntp", *reproduce(tmp_path)[5:]])
+    steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert max(steps) == 4 and json.loads((run_dir / "summary.json").read_text())["steps"] == 4
+
+
+def test_headline_lengths_and_recipe_fallback(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert [headline_length(t, 19) for t in ("parity", "copy", "multiplication")] == [40, 29, 16]
+    assert merge({"train": {"lr": 1, "max_steps": 2}}, {"train": {"lr": 3}}) == {"train": {"lr": 3, "max_steps": 2}}
+    monkeypatch.setattr("looped.cli.reproduce.RECIPES", tmp_path / "no-recipes")
+    args = cli_main.__globals__["build_parser"]().parse_args(reproduce(tmp_path))["reproduce"]
+    config = run_config("binary_sum", "ntp", 2, args)
+    assert (config.task, config.method, config.seed, config.train.max_steps) == ("binary_sum", "ntp", 2, 4)
+    assert "binary_sum uses the default run config" in capsys.readouterr().out

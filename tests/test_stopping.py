@@ -1,0 +1,201 @@
+"""Stopping rules: the registry's names and errors, and each rule checked against a brute-force computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import scrambled_model
+
+from looped.model import ModelConfig
+from looped.stopping import answer_confidence, get_stopping, stopping_names
+from looped.stopping.confidence import MaxConfidence, MaxConfidencePerExample
+from looped.stopping.fixed import FixedSteps
+from looped.stopping.oracle import Oracle
+from looped.tasks import Batch, get_task
+
+
+@pytest.fixture(scope="module")
+def task():
+    return get_task("copy")  # multi-token answers, T(n) = n
+
+
+@pytest.fixture(scope="module")
+def model(task):
+    config = ModelConfig(d_model=16, n_heads=2, n_layers=1, mlp_ratio=2)
+    return scrambled_model(config, task.vocab_size, seed=3)
+
+
+@pytest.fixture(scope="module")
+def mixed_batch(task) -> Batch:
+    sizes = np.array([1, 4, 2, 4, 3, 1, 2, 4, 3, 3])
+    return task.sample_mixed(sizes, np.random.default_rng(0))
+
+
+# --- the registry --------------------------------------------------------------------------------------------
+
+
+def test_names() -> None:
+    assert set(stopping_names()) >= {"oracle", "fixed", "confidence", "confidence-per-example"}
+    assert stopping_names() == sorted(stopping_names())
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind"),
+    [
+        ("oracle", Oracle),
+        ("fixed:30", FixedSteps),
+        (" fixed:7 ", FixedSteps),
+        ("confidence", MaxConfidence),
+        ("confidence-per-example", MaxConfidencePerExample),
+    ],
+)
+def test_get_stopping_builds_the_named_rule(spec: str, kind: type) -> None:
+    rule = get_stopping(spec)
+    assert type(rule) is kind
+    assert rule.name == spec.strip().partition(":")[0]
+
+
+def test_rule_numbers() -> None:
+    assert get_stopping("fixed:30").steps == 30
+    assert get_stopping("confidence").extra_steps == 20
+    assert get_stopping("confidence", default_extra_steps=5).extra_steps == 5
+    assert get_stopping("confidence:7", default_extra_steps=5).extra_steps == 7
+    assert get_stopping("confidence-per-example:0").extra_steps == 0
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nope", "unknown stopping rule"),
+        ("", "unknown stopping rule"),
+        ("fixed", "needs a step count"),
+        ("fixed:", "needs a step count"),
+        ("fixed:x", "whole number"),
+        ("fixed:-3", "whole number"),
+        ("fixed:2.5", "whole number"),
+        ("fixed:0", ">= 1"),
+        ("oracle:3", "takes no argument"),
+        ("confidence:abc", "whole number"),
+    ],
+)
+def test_get_stopping_errors(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        get_stopping(spec)
+
+
+def test_unknown_rule_error_lists_the_choices() -> None:
+    with pytest.raises(ValueError) as error:
+        get_stopping("nope")
+    for name in stopping_names():
+        assert name in str(error.value)
+
+
+def test_confidence_refuses_negative_extra_steps() -> None:
+    with pytest.raises(ValueError):
+        MaxConfidence(-1)
+
+
+# --- the rules ------------------------------------------------------------------------------------------------
+
+
+def brute_force_logits(model, batch: Batch, horizon: int) -> torch.Tensor:
+    """(horizon, B, W, V): the logits after every iteration, each computed from scratch with forward()."""
+    return torch.stack([model(batch.inputs, t) for t in range(1, horizon + 1)])
+
+
+@torch.no_grad()
+def test_oracle_reads_each_example_at_its_own_steps(model, mixed_batch: Batch) -> None:
+    assert len(set(mixed_batch.steps.tolist())) > 1
+    prediction = get_stopping("oracle").predict(model, mixed_batch)
+    assert torch.equal(prediction.steps, mixed_batch.steps)
+    assert torch.equal(prediction.steps, mixed_batch.lengths)  # copy: T(n) = n
+    logits = brute_force_logits(model, mixed_batch, int(mixed_batch.steps.max()))
+    for row, steps in enumerate(mixed_batch.steps.tolist()):
+        assert torch.equal(prediction.tokens[row], logits[steps - 1, row].argmax(dim=-1))
+
+
+class StepEcho(torch.nn.Module):
+    """A stand-in model whose read-out after iteration t predicts token t everywhere: tokens show the step."""
+
+    vocab = 64
+
+    def iterate(self, inputs: torch.Tensor, max_steps: int):
+        for step in range(1, max_steps + 1):
+            yield torch.nn.functional.one_hot(torch.full_like(inputs, step), self.vocab).float()
+
+    def forward(self, inputs: torch.Tensor, steps: int) -> torch.Tensor:
+        return list(self.iterate(inputs, steps))[-1]
+
+
+@torch.no_grad()
+def test_oracle_tokens_come_from_each_examples_own_step(mixed_batch: Batch) -> None:
+    prediction = get_stopping("oracle").predict(StepEcho(), mixed_batch)
+    expected = mixed_batch.steps[:, None].expand_as(mixed_batch.inputs)
+    assert torch.equal(prediction.tokens, expected)
+
+
+@torch.no_grad()
+def test_fixed_tokens_come_from_its_step(mixed_batch: Batch) -> None:
+    prediction = get_stopping("fixed:5").predict(StepEcho(), mixed_batch)
+    assert torch.equal(prediction.tokens, torch.full_like(mixed_batch.inputs, 5))
+
+
+@pytest.mark.parametrize("count", [1, 3, 9])
+@torch.no_grad()
+def test_fixed_uses_its_count_for_everyone(model, mixed_batch: Batch, count: int) -> None:
+    prediction = get_stopping(f"fixed:{count}").predict(model, mixed_batch)
+    assert prediction.steps.tolist() == [count] * len(mixed_batch)
+    assert torch.equal(prediction.tokens, model(mixed_batch.inputs, count).argmax(dim=-1))
+
+
+@pytest.mark.parametrize("extra", [0, 2, 6])
+@torch.no_grad()
+def test_confidence_per_example_picks_each_examples_argmin(model, mixed_batch: Batch, extra: int) -> None:
+    prediction = get_stopping(f"confidence-per-example:{extra}").predict(model, mixed_batch)
+    horizon = int(mixed_batch.steps.max()) + extra
+    logits = brute_force_logits(model, mixed_batch, horizon)
+    mask = mixed_batch.loss_mask.float()
+    scores = torch.stack([answer_confidence(step_logits, mask) for step_logits in logits])  # (horizon, B)
+    best = scores.argmin(dim=0)  # first minimum, as the rule keeps the earliest of equal scores
+    assert torch.equal(prediction.steps, best + 1)
+    assert int(prediction.steps.min()) >= 1 and int(prediction.steps.max()) <= horizon
+    for row in range(len(mixed_batch)):
+        assert torch.equal(prediction.tokens[row], logits[best[row], row].argmax(dim=-1))
+    if extra:
+        assert len(set(prediction.steps.tolist())) > 1, "the per-example rule should not pick one step here"
+
+
+@pytest.mark.parametrize("extra", [0, 4])
+@torch.no_grad()
+def test_batch_confidence_uses_one_step_for_the_whole_batch(model, mixed_batch: Batch, extra: int) -> None:
+    prediction = get_stopping(f"confidence:{extra}").predict(model, mixed_batch)
+    horizon = int(mixed_batch.steps.max()) + extra
+    logits = brute_force_logits(model, mixed_batch, horizon)
+    mask = mixed_batch.loss_mask.float()
+    mean_scores = torch.stack([answer_confidence(step_logits, mask).mean() for step_logits in logits])
+    step = int(mean_scores.argmin()) + 1
+    assert prediction.steps.tolist() == [step] * len(mixed_batch)
+    assert 1 <= step <= horizon
+    assert torch.equal(prediction.tokens, logits[step - 1].argmax(dim=-1))
+
+
+@torch.no_grad()
+def test_answer_confidence_is_the_masked_negative_log_max_probability() -> None:
+    logits = torch.tensor([[[2.0, 0.0, 0.0], [0.0, 5.0, 1.0], [1.0, 1.0, 1.0]]])
+    mask = torch.tensor([[0.0, 1.0, 1.0]])
+    expected = -torch.log_softmax(logits[0, 1], -1).max() - torch.log_softmax(logits[0, 2], -1).max()
+    torch.testing.assert_close(answer_confidence(logits, mask), expected.reshape(1))
+    uniform = answer_confidence(torch.zeros(1, 2, 4), torch.ones(1, 2))
+    torch.testing.assert_close(uniform, torch.tensor([2 * np.log(4)], dtype=torch.float32))
+
+
+@torch.no_grad()
+def test_rules_do_not_look_at_the_answer(model, task, mixed_batch: Batch) -> None:
+    """Changing the targets (but not the answer-region mask) leaves every rule's prediction unchanged."""
+    scrambled_targets = torch.where(mixed_batch.loss_mask, (mixed_batch.targets + 1) % 2, mixed_batch.targets)
+    other = Batch(**{**mixed_batch.__dict__, "targets": scrambled_targets})
+    for spec in ("oracle", "fixed:3", "confidence:3", "confidence-per-example:3"):
+        rule = get_stopping(spec)
+        first, second = rule.predict(model, mixed_batch), rule.predict(model, other)
+        assert torch.equal(first.tokens, second.tokens) and torch.equal(first.steps, second.steps)

@@ -1,0 +1,433 @@
+"""Training: it learns, checkpoints round-trip, resuming is exact, curricula, schedule and loss behave."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import LEARNING_RUN, scrambled_model
+from safetensors.torch import load_file
+
+from looped.api import LoopedTransformer
+from looped.config import CurriculumConfig, RunConfig, TrainConfig
+from looped.errors import LoopedError
+from looped.model import ModelConfig
+from looped.tasks import get_task
+from looped.training.curriculum import Curriculum
+from looped.training.loss import looped_loss, supervision_steps
+from looped.training.schedule import learning_rate
+from looped.training.trainer import Trainer
+
+# --- learning -----------------------------------------------------------------------------------------------------
+
+
+def test_tiny_model_learns_parity_up_to_4(learned_parity: Path) -> None:
+    summary = json.loads((learned_parity / "summary.json").read_text())
+    assert summary["curriculum_max"] == 4
+    model = LoopedTransformer.from_pretrained(learned_parity / "best")
+    result = model.evaluate([1, 2, 3, 4], ["oracle"], samples=400, seed=2024)  # fresh examples
+    accuracy = dict(zip(result["lengths"], result["rules"]["oracle"]["accuracy"], strict=True))
+    assert accuracy[4] >= 0.95, accuracy
+    assert min(accuracy.values()) >= 0.95, accuracy
+    # Every one of the 16 inputs of size 4, typed, with each example read out at T(n) = 4.
+    prompts = ["".join(bits) for bits in itertools.product("01", repeat=4)]
+    solutions = model.solve(prompts, stopping="oracle")
+    assert [s.steps for s in solutions] == [4] * 16
+    correct = sum(s.answer == model.task.solve(s.prompt) for s in solutions)
+    assert correct >= 15
+
+
+def test_run_directory_layout(learned_parity: Path) -> None:
+    for folder in ("best", "last"):
+        assert (learned_parity / folder / "model.safetensors").is_file()
+        assert (learned_parity / folder / "config.json").is_file()
+    assert (learned_parity / "last" / "trainer_state.pt").is_file()
+    records = [json.loads(line) for line in (learned_parity / "metrics.jsonl").read_text().splitlines()]
+    steps = [r["step"] for r in records]
+    assert steps == sorted(steps)
+    assert any("val_score" in r for r in records) and any("loss" in r for r in records)
+    saved = json.loads((learned_parity / "best" / "config.json").read_text())
+    assert saved["task"] == "parity" and saved["model"]["d_model"] == LEARNING_RUN["model"]["d_model"]
+
+
+# --- checkpoints --------------------------------------------------------------------------------------------------
+
+
+def test_checkpoint_round_trip(learned_parity: Path, tmp_path: Path) -> None:
+    original = LoopedTransformer.from_pretrained(learned_parity)  # a run directory means its best model
+    original.save_pretrained(tmp_path / "copy")
+    loaded = LoopedTransformer.from_pretrained(tmp_path / "copy")
+
+    assert loaded.config == original.config
+    assert loaded.model.state_dict().keys() == original.model.state_dict().keys()
+    for name, tensor in original.model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[name], tensor), name
+
+    batch = original.task.sample_mixed(np.array([1, 2, 3, 5, 7]), np.random.default_rng(5))
+    with torch.no_grad():
+        for steps in (1, 4, 9):
+            assert torch.equal(loaded.model(batch.inputs, steps), original.model(batch.inputs, steps))
+
+    prompts = ["1", "10", "0110", "11111", "1010101", "0000000011"]
+    for stopping in ("oracle", "confidence", "confidence-per-example:5", "fixed:6"):
+        assert loaded.solve(prompts, stopping) == original.solve(prompts, stopping)
+
+
+def test_round_trip_of_an_untrained_model_with_options(tmp_path: Path) -> None:
+    config = RunConfig(task="addition", task_options={"steps": "n+1"}, model=ModelConfig(d_model=16, n_heads=2))
+    task = get_task("addition", steps="n+1")
+    model = LoopedTransformer(scrambled_model(config.model, task.vocab_size), config)
+    model.save_pretrained(tmp_path / "m")
+    loaded = LoopedTransformer.from_pretrained(tmp_path / "m")
+    assert loaded.config == config
+    assert loaded.task.steps(3) == 4
+    prompts = ["101+011", "1+1", "1111+0001"]
+    assert loaded.solve(prompts, "oracle") == model.solve(prompts, "oracle")
+    assert [s.steps for s in loaded.solve(prompts, "oracle")] == [4, 2, 5]
+
+
+def test_from_pretrained_errors(tmp_path: Path) -> None:
+    with pytest.raises(LoopedError, match="does not exist"):
+        LoopedTransformer.from_pretrained(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LoopedError):
+        LoopedTransformer.from_pretrained(tmp_path / "empty")
+
+
+# --- resuming -----------------------------------------------------------------------------------------------------
+
+
+def resume_config(ema: bool, batching: str) -> RunConfig:
+    """40 tiny steps: the curriculum grows at steps 10, 20, 25-30 and 35 (so around the interruption at 23),
+    evaluations and checkpoints every 10 steps, a second supervision step drawn from the run's generator."""
+    return RunConfig.from_dict(
+        {
+            "task": "parity",
+            "seed": 3,
+            "model": {"d_model": 16, "n_heads": 2, "n_layers": 1, "mlp_ratio": 2},
+            "curriculum": {
+                "kind": "adaptive",
+                "max_length": 5,
+                "threshold": 0.5,
+                "check_every": 5,
+                "check_samples": 16,
+            },
+            "train": {
+                "max_steps": 40,
+                "batch_size": 8,
+                "lr": 3e-3,
+                "warmup_steps": 5,
+                "decay_steps": 15,
+                "eval_every": 10,
+                "eval_samples": 16,
+                "val_lengths": [4],
+                "val_stopping": ["oracle", "confidence-per-example"],
+                "log_every": 5,
+                "extra_supervised_steps": 2,
+                "batching": batching,
+                "ema_decay": 0.9 if ema else None,
+            },
+            "confidence_extra_steps": 3,
+        }
+    )
+
+
+def read_weights(folder: Path) -> dict[str, torch.Tensor]:
+    return load_file(folder / "model.safetensors")
+
+
+def metrics_without_timing(run: Path) -> list[dict]:
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in r.items() if k != "samples_per_s"} for r in records]
+
+
+@pytest.mark.parametrize(("ema", "batching"), [(False, "per-size"), (True, "mixed")])
+def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(tmp_path: Path, ema: bool, batching: str) -> None:
+    config = resume_config(ema, batching)
+    whole = tmp_path / "whole"
+    whole_summary = Trainer(copy.deepcopy(config), whole, show_progress=False).run()
+
+    parts = tmp_path / "parts"
+    partial = Trainer(copy.deepcopy(config), parts, show_progress=False).run(until=23)  # between evaluations
+    assert partial["steps"] == 23
+    assert json.loads((parts / "last" / "config.json").read_text())["step"] == 23
+    resumed_summary = Trainer(copy.deepcopy(config), parts, resume=True, show_progress=False).run()
+
+    assert whole_summary["steps"] == resumed_summary["steps"]
+    for folder in ("last", "best"):
+        expected, actual = read_weights(whole / folder), read_weights(parts / folder)
+        assert expected.keys() == actual.keys()
+        for name in expected:
+            assert torch.equal(expected[name], actual[name]), f"{folder}/{name}"
+    expected_state = torch.load(whole / "last" / "trainer_state.pt", weights_only=False)
+    actual_state = torch.load(parts / "last" / "trainer_state.pt", weights_only=False)
+    for name, tensor in expected_state["model"].items():
+        assert torch.equal(tensor, actual_state["model"][name]), name
+    assert expected_state["curriculum"] == actual_state["curriculum"]
+    assert expected_state["rng"] == actual_state["rng"]
+
+    assert metrics_without_timing(whole) == metrics_without_timing(parts)
+    ignore = {"train_seconds"}
+    assert {k: v for k, v in whole_summary.items() if k not in ignore} == {
+        k: v for k, v in resumed_summary.items() if k not in ignore
+    }
+
+
+def test_run_stopped_by_ctrl_c_resumes_like_an_uninterrupted_one(tmp_path: Path) -> None:
+    """Ctrl-C arrives while step 23's batch is being drawn; the run saves itself, and resuming it must give
+    the same run as never stopping."""
+    config = resume_config(False, "per-size")
+    whole = tmp_path / "whole"
+    Trainer(copy.deepcopy(config), whole, show_progress=False).run()
+
+    parts = tmp_path / "parts"
+    trainer = Trainer(copy.deepcopy(config), parts, show_progress=False)
+    sample = trainer.task.sample
+
+    def interrupted_sample(*args, **kwargs):
+        if trainer.state.step == 22:
+            raise KeyboardInterrupt
+        return sample(*args, **kwargs)
+
+    trainer.task.sample = interrupted_sample  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run()
+    assert (parts / "last" / "trainer_state.pt").is_file()
+    Trainer(copy.deepcopy(config), parts, resume=True, show_progress=False).run()
+
+    expected, actual = read_weights(whole / "last"), read_weights(parts / "last")
+    for name in expected:
+        assert torch.equal(expected[name], actual[name]), name
+    assert metrics_without_timing(whole) == metrics_without_timing(parts)
+
+
+def test_resume_without_a_checkpoint_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LoopedError, match="cannot be resumed"):
+        Trainer(resume_config(False, "per-size"), tmp_path / "fresh", resume=True, show_progress=False)
+
+
+# --- curricula ----------------------------------------------------------------------------------------------------
+
+
+def test_fixed_curriculum_grows_every_interval() -> None:
+    curriculum = Curriculum(CurriculumConfig(kind="fixed", min_length=1, start_length=2, max_length=5, interval=10))
+    assert curriculum.current_max == 2 and not curriculum.complete
+    grown = [step for step in range(1, 61) if curriculum.update(step)]
+    assert grown == [10, 20, 30]
+    assert curriculum.current_max == 5
+    assert curriculum.complete and curriculum.completed_at == 30
+    assert not any(curriculum.due_for_check(step) for step in range(1, 100))
+
+
+def test_fixed_curriculum_ignores_accuracy() -> None:
+    curriculum = Curriculum(CurriculumConfig(kind="fixed", max_length=5, interval=10))
+    assert not curriculum.update(3, accuracy_at_max=1.0)
+    assert curriculum.current_max == 1
+
+
+def test_adaptive_curriculum_grows_on_accuracy() -> None:
+    config = CurriculumConfig(kind="adaptive", min_length=1, start_length=1, max_length=3, threshold=0.9, check_every=5)
+    curriculum = Curriculum(config)
+    assert [s for s in range(1, 21) if curriculum.due_for_check(s)] == [5, 10, 15, 20]
+    assert not curriculum.update(5, None)
+    assert not curriculum.update(10, 0.89)
+    assert curriculum.current_max == 1
+    assert curriculum.update(15, 0.9)  # reaching the threshold is enough
+    assert curriculum.current_max == 2 and not curriculum.complete
+    assert not curriculum.update(20)  # no reading, no growth, whatever the step
+    assert curriculum.update(25, 1.0)
+    assert curriculum.current_max == 3 and curriculum.completed_at == 25
+    assert not curriculum.update(30, 1.0)
+    assert curriculum.current_max == 3
+    assert not curriculum.due_for_check(30)
+
+
+def test_curriculum_sizes_stay_in_range() -> None:
+    curriculum = Curriculum(CurriculumConfig(kind="fixed", min_length=2, start_length=4, max_length=9))
+    rng = np.random.default_rng(0)
+    sizes = curriculum.sample_sizes(2000, rng)
+    assert set(sizes.tolist()) == {2, 3, 4}
+    assert {curriculum.sample_size(rng) for _ in range(300)} == {2, 3, 4}
+
+
+def test_curriculum_state_round_trip() -> None:
+    config = CurriculumConfig(kind="fixed", max_length=4, interval=2)
+    curriculum = Curriculum(config)
+    for step in range(1, 7):
+        curriculum.update(step)
+    restored = Curriculum(config)
+    restored.load_state_dict(curriculum.state_dict())
+    assert (restored.current_max, restored.completed_at) == (4, 6)
+    assert restored.complete
+
+
+def test_curriculum_starting_at_its_maximum_is_complete() -> None:
+    curriculum = Curriculum(CurriculumConfig(start_length=4, max_length=4))
+    assert curriculum.complete and curriculum.completed_at == 0
+    assert not curriculum.update(1, 1.0)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"min_length": 0},
+        {"min_length": 3, "start_length": 2},
+        {"start_length": 5, "max_length": 4},
+        {"interval": 0},
+        {"check_every": 0},
+        {"check_samples": 0},
+        {"threshold": 0.0},
+        {"threshold": 1.5},
+    ],
+)
+def test_curriculum_config_validation(options: dict) -> None:
+    with pytest.raises(ValueError):
+        CurriculumConfig(**options)
+
+
+# --- learning-rate schedule ---------------------------------------------------------------------------------------
+
+
+def test_schedule_warm_up_constant_cosine() -> None:
+    base, warmup, start, decay = 1e-3, 10, 50, 40
+    rates = [learning_rate(step, base, warmup, start, decay) for step in range(1, 121)]
+    # Linear warm-up to the base rate.
+    for step in range(1, warmup + 1):
+        assert rates[step - 1] == pytest.approx(base * step / warmup)
+    assert np.all(np.diff(rates[:warmup]) > 0)
+    # Constant until the decay starts.
+    assert all(r == pytest.approx(base) for r in rates[warmup - 1 : start])
+    # Cosine to zero over `decay` steps, half-way at the middle, then zero.
+    for step in range(start + 1, start + decay + 1):
+        progress = (step - start) / decay
+        assert rates[step - 1] == pytest.approx(base * 0.5 * (1 + math.cos(math.pi * progress)))
+    assert rates[start + decay // 2 - 1] == pytest.approx(base / 2)
+    assert np.all(np.diff(rates[start - 1 : start + decay]) < 0)
+    assert rates[start + decay - 1] == pytest.approx(0.0, abs=1e-15)
+    assert all(r == pytest.approx(0.0, abs=1e-15) for r in rates[start + decay - 1 :])
+
+
+def test_schedule_without_decay_or_warm_up() -> None:
+    assert [learning_rate(s, 0.5, 0, None, 10) for s in (1, 100, 10_000)] == [0.5, 0.5, 0.5]
+    assert learning_rate(5, 1.0, 10, None, 10) == pytest.approx(0.5)
+
+
+def test_trainer_decays_after_the_curriculum_or_in_time_for_max_steps(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size")
+    trainer = Trainer(config, tmp_path / "run", show_progress=False)
+    assert trainer.decay_start() == config.train.max_steps - config.train.decay_steps
+    trainer.curriculum.completed_at = 7
+    assert trainer.decay_start() == 7
+    trainer.state.step = 7 + config.train.decay_steps
+    assert trainer.finished()
+    trainer.state.step -= 1
+    assert not trainer.finished()
+
+
+def test_logged_learning_rates_follow_the_schedule(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size")
+    config.curriculum = CurriculumConfig(kind="fixed", max_length=2, interval=1000)  # never completes
+    config.train.log_every = 1
+    Trainer(config, tmp_path / "run", show_progress=False).run()
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    logged = {r["step"]: r["lr"] for r in records if "lr" in r}
+    train = config.train
+    assert sorted(logged) == list(range(1, train.max_steps + 1))
+    start = train.max_steps - train.decay_steps
+    for step, lr in logged.items():
+        assert lr == pytest.approx(learning_rate(step, train.lr, train.warmup_steps, start, train.decay_steps))
+    assert logged[train.max_steps] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_train_config_validation() -> None:
+    for options in ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []}):
+        with pytest.raises(ValueError):
+            TrainConfig(**options)
+
+
+# --- the loss -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def copy_task():
+    return get_task("copy")
+
+
+@pytest.fixture(scope="module")
+def loss_model(copy_task):
+    return scrambled_model(ModelConfig(d_model=16, n_heads=2, n_layers=1, mlp_ratio=2), copy_task.vocab_size, seed=7)
+
+
+def per_size_expectation(model, batch, steps_of_row: torch.Tensor) -> torch.Tensor:
+    """Token-weighted mean of per-group losses, each group of rows read out by model(x, T) at its own step."""
+    total, count = torch.zeros(()), 0
+    for steps in sorted(set(steps_of_row.tolist())):
+        rows = steps_of_row == steps
+        logits = model(batch.inputs[rows], steps)
+        tokens = int(batch.loss_mask[rows].sum())
+        mean = F.cross_entropy(logits.flatten(0, 1), batch.targets[rows].flatten())  # IGNORE skipped
+        total = total + mean * tokens
+        count += tokens
+    return total / count
+
+
+@torch.no_grad()
+def test_loss_reads_each_example_at_its_own_steps(copy_task, loss_model) -> None:
+    batch = copy_task.sample_mixed(np.array([1, 2, 2, 3, 5, 5, 5, 4]), np.random.default_rng(1))
+    loss = looped_loss(loss_model, batch, [batch.steps])
+    expected = per_size_expectation(loss_model, batch, batch.steps)
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
+    # Sensitive: reading everyone at the largest step is a different number.
+    everyone_at_max = per_size_expectation(loss_model, batch, torch.full_like(batch.steps, int(batch.steps.max())))
+    assert not torch.allclose(loss, everyone_at_max, rtol=1e-3)
+
+
+@torch.no_grad()
+def test_loss_with_extra_supervision_averages_every_read_out(copy_task, loss_model) -> None:
+    batch = copy_task.sample_mixed(np.array([1, 2, 3, 3, 4]), np.random.default_rng(2))
+    supervise_at = supervision_steps(batch, 3)
+    assert [(s - batch.steps).unique().tolist() for s in supervise_at] == [[0], [1], [2], [3]]
+    loss = looped_loss(loss_model, batch, supervise_at)
+    read_outs = [per_size_expectation(loss_model, batch, steps) for steps in supervise_at]
+    torch.testing.assert_close(loss, sum(read_outs) / 4, rtol=1e-5, atol=1e-6)
+
+
+@torch.no_grad()
+def test_loss_horizon_past_the_last_supervised_step_changes_nothing(copy_task, loss_model) -> None:
+    batch = copy_task.sample_mixed(np.array([1, 2, 3]), np.random.default_rng(4))
+    expected = looped_loss(loss_model, batch, [batch.steps])
+    for horizon in (1, 3, 8):
+        torch.testing.assert_close(looped_loss(loss_model, batch, [batch.steps], horizon), expected, rtol=0, atol=0)
+
+
+def test_extra_supervision_starts_at_its_curriculum_length(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size")
+    config.train.extra_supervised_steps, config.train.extra_supervision_from = 3, 3
+    trainer = Trainer(config, tmp_path / "run", show_progress=False)
+    trainer.curriculum.current_max = 2
+    batch, supervise_at = trainer.next_batch()
+    assert len(supervise_at) == 1 and torch.equal(supervise_at[0], batch.steps)
+    trainer.curriculum.current_max = 3
+    batch, supervise_at = trainer.next_batch()
+    assert [(s - batch.steps).unique().tolist() for s in supervise_at] == [[0], [1], [2], [3]]
+
+
+def test_supervision_steps_without_extra_is_t() -> None:
+    batch = get_task("parity").sample(3, 4, np.random.default_rng(0))
+    steps = supervision_steps(batch, 0)
+    assert len(steps) == 1 and steps[0].tolist() == [3, 3, 3, 3]
+
+
+def test_loss_gradient_reaches_every_parameter(copy_task, loss_model) -> None:
+    model = copy.deepcopy(loss_model).train()
+    batch = copy_task.sample_mixed(np.array([1, 3, 4]), np.random.default_rng(3))
+    looped_loss(model, batch, [batch.steps]).backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and bool(parameter.grad.abs().sum() > 0), name
