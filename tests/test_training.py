@@ -6,6 +6,8 @@ import copy
 import itertools
 import json
 import math
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -202,6 +204,32 @@ def test_run_stopped_by_ctrl_c_resumes_like_an_uninterrupted_one(tmp_path: Path)
     assert (parts / "last" / "trainer_state.pt").is_file()
     Trainer(copy.deepcopy(config), parts, resume=True, show_progress=False).run()
 
+    expected, actual = read_weights(whole / "last"), read_weights(parts / "last")
+    for name in expected:
+        assert torch.equal(expected[name], actual[name]), name
+    assert metrics_without_timing(whole) == metrics_without_timing(parts)
+
+
+def test_a_real_sigint_stops_at_a_step_boundary_and_resumes_exactly(tmp_path: Path) -> None:
+    """A SIGINT (what Ctrl-C sends) in the middle of step 23 lets that step finish, saves, and stops."""
+    config = resume_config(False, "per-size")
+    whole = tmp_path / "whole"
+    Trainer(copy.deepcopy(config), whole, show_progress=False).run()
+
+    parts = tmp_path / "parts"
+    trainer = Trainer(copy.deepcopy(config), parts, show_progress=False)
+    sample = trainer.task.sample
+
+    def sample_then_signal(*args, **kwargs):
+        if trainer.state.step == 22:
+            os.kill(os.getpid(), signal.SIGINT)
+        return sample(*args, **kwargs)
+
+    trainer.task.sample = sample_then_signal  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run()
+    assert trainer.state.step == 23
+    Trainer(copy.deepcopy(config), parts, resume=True, show_progress=False).run()
     expected, actual = read_weights(whole / "last"), read_weights(parts / "last")
     for name in expected:
         assert torch.equal(expected[name], actual[name]), name

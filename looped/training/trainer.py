@@ -7,7 +7,10 @@ train.batch_size is the global batch, split evenly over the ranks, and only rank
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,28 @@ from looped.training.loss import supervision_steps
 from looped.training.metrics import MetricsLog
 from looped.training.progress import TrainingProgress
 from looped.training.schedule import learning_rate
+
+
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[Callable[[], bool]]:
+    """Turn the first Ctrl-C into a request to stop at the next step boundary, so the checkpoint written then
+    is exactly resumable; a second Ctrl-C interrupts at once. Outside the main thread signals are untouched."""
+    requested = False
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: requested
+        return
+
+    def request(signum: int, frame: object) -> None:
+        nonlocal requested
+        if requested:
+            raise KeyboardInterrupt
+        requested = True
+
+    previous = signal.signal(signal.SIGINT, request)
+    try:
+        yield lambda: requested
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass
@@ -229,11 +254,13 @@ class Trainer:
         progress = TrainingProgress(train.max_steps, enabled=self.show_progress)
         window_start, window_examples = time.perf_counter(), 0
         last_record: dict = {}
+        step_start = (self.state.step, self.rng.bit_generator.state)
         try:
-            with progress:
+            with progress, deferred_interrupt() as interrupted:
                 progress.update(self.state.step, curriculum_max=self.curriculum.current_max)
-                while not self.finished() and (until is None or self.state.step < until):
+                while not self.finished() and (until is None or self.state.step < until) and not interrupted():
                     started = time.perf_counter()
+                    step_start = (self.state.step, self.rng.bit_generator.state)
                     record = self.train_step()
                     self.advance_curriculum()
                     window_examples += record.pop("examples")
@@ -250,7 +277,11 @@ class Trainer:
                         self.checkpoint()
                         window_start += time.perf_counter() - paused  # samples/s counts training alone
                     self.state.train_seconds += time.perf_counter() - started
+            if interrupted():
+                raise KeyboardInterrupt
         except KeyboardInterrupt:
+            if self.state.step == step_start[0]:  # stopped inside a step: forget its draws, redo it on resume
+                self.rng.bit_generator.state = step_start[1]
             self.checkpoint()
             raise
         if until is not None and not self.finished():
