@@ -182,9 +182,22 @@ def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(tmp_path: Path
     }
 
 
-def test_run_stopped_by_ctrl_c_resumes_like_an_uninterrupted_one(tmp_path: Path) -> None:
-    """Ctrl-C arrives while step 23's batch is being drawn; the run saves itself, and resuming it must give
-    the same run as never stopping."""
+def raise_keyboard_interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def send_sigint() -> None:
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.mark.parametrize(
+    ("interrupt", "stopped_after"),
+    [(raise_keyboard_interrupt, 22), (send_sigint, 23)],
+    ids=["keyboard-interrupt-inside-the-step", "sigint-finishes-the-step"],
+)
+def test_interrupted_run_resumes_like_an_uninterrupted_one(tmp_path: Path, interrupt, stopped_after: int) -> None:
+    """An interrupt arrives while step 23's batch is being drawn; the run saves itself (a SIGINT, what Ctrl-C
+    sends, lets the step finish first), and resuming it must give the same run as never stopping."""
     config = resume_config(False, "per-size")
     whole = tmp_path / "whole"
     Trainer(copy.deepcopy(config), whole, show_progress=False).run()
@@ -195,41 +208,16 @@ def test_run_stopped_by_ctrl_c_resumes_like_an_uninterrupted_one(tmp_path: Path)
 
     def interrupted_sample(*args, **kwargs):
         if trainer.state.step == 22:
-            raise KeyboardInterrupt
+            interrupt()
         return sample(*args, **kwargs)
 
     trainer.task.sample = interrupted_sample  # type: ignore[method-assign]
     with pytest.raises(KeyboardInterrupt):
         trainer.run()
+    assert trainer.state.step == stopped_after
     assert (parts / "last" / "trainer_state.pt").is_file()
     Trainer(copy.deepcopy(config), parts, resume=True, show_progress=False).run()
 
-    expected, actual = read_weights(whole / "last"), read_weights(parts / "last")
-    for name in expected:
-        assert torch.equal(expected[name], actual[name]), name
-    assert metrics_without_timing(whole) == metrics_without_timing(parts)
-
-
-def test_a_real_sigint_stops_at_a_step_boundary_and_resumes_exactly(tmp_path: Path) -> None:
-    """A SIGINT (what Ctrl-C sends) in the middle of step 23 lets that step finish, saves, and stops."""
-    config = resume_config(False, "per-size")
-    whole = tmp_path / "whole"
-    Trainer(copy.deepcopy(config), whole, show_progress=False).run()
-
-    parts = tmp_path / "parts"
-    trainer = Trainer(copy.deepcopy(config), parts, show_progress=False)
-    sample = trainer.task.sample
-
-    def sample_then_signal(*args, **kwargs):
-        if trainer.state.step == 22:
-            os.kill(os.getpid(), signal.SIGINT)
-        return sample(*args, **kwargs)
-
-    trainer.task.sample = sample_then_signal  # type: ignore[method-assign]
-    with pytest.raises(KeyboardInterrupt):
-        trainer.run()
-    assert trainer.state.step == 23
-    Trainer(copy.deepcopy(config), parts, resume=True, show_progress=False).run()
     expected, actual = read_weights(whole / "last"), read_weights(parts / "last")
     for name in expected:
         assert torch.equal(expected[name], actual[name]), name

@@ -229,6 +229,8 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
         first = next(iter(methods.values()))[0]
         length = first["headline_length"] if first["headline_length"] in first["lengths"] else max(first["lengths"])
         lines += ["", f"## {task} (n = {length}; trained n <= {first['train_max']})", ""]
+        commands = sorted({r["command"] for runs in methods.values() for r in runs})
+        lines += ["Produced by:", "", *[f"    {command}" for command in commands], ""]
         lines += [
             "| method | rule | seeds | mean accuracy | min accuracy | mean train time |",
             "|---|---|---|---|---|---|",

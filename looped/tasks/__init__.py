@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from looped.tasks.addition import Addition
-from looped.tasks.base import IGNORE, Batch, NextTokenBatch, PromptError, Task
+from looped.tasks.base import IGNORE, Batch, BitsTask, NextTokenBatch, PromptError, Task
 from looped.tasks.binary_sum import BinarySum
 from looped.tasks.copy import Copy
 from looped.tasks.multiplication import Multiplication
@@ -43,4 +43,14 @@ _BUILTIN: dict[str, Callable[..., Task]] = {
 for _name, _factory in _BUILTIN.items():
     register_task(_name, _factory)
 
-__all__ = ["IGNORE", "Batch", "NextTokenBatch", "PromptError", "Task", "get_task", "register_task", "task_names"]
+__all__ = [
+    "IGNORE",
+    "Batch",
+    "BitsTask",
+    "NextTokenBatch",
+    "PromptError",
+    "Task",
+    "get_task",
+    "register_task",
+    "task_names",
+]

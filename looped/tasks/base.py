@@ -229,3 +229,34 @@ def concatenate(batches: list[Batch], pad: int) -> Batch:
         steps=torch.cat([b.steps for b in batches]),
         lengths=torch.cat([b.lengths for b in batches]),
     )
+
+
+class BitsTask(Task):
+    """A task whose prompt is n random bits, one loop iteration per bit: subclasses give the answer only."""
+
+    symbols = ("0", "1", "=", "_")
+
+    def steps(self, n: int) -> int:
+        return n
+
+    @abstractmethod
+    def answer(self, bits: np.ndarray) -> np.ndarray:
+        """Answer ids (B, answer_length(n)) for bit rows (B, n), pad-filled after shorter answers."""
+
+    @abstractmethod
+    def answer_text(self, bits: str) -> str:
+        """The answer's text form for a valid bit string, by plain string and integer arithmetic."""
+
+    def generate(self, n: int, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        bits = rng.integers(0, 2, size=(batch_size, n), dtype=np.int64)
+        return bits, self.answer(bits)
+
+    def parse(self, prompt: str) -> np.ndarray:
+        return self.tokenize(prompt, alphabet=("0", "1"))
+
+    def size(self, prompt_ids: np.ndarray) -> int:
+        return len(prompt_ids)
+
+    def solve(self, prompt: str) -> str:
+        self.parse(prompt)  # raises PromptError on anything but bits
+        return self.answer_text(prompt.strip())

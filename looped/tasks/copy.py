@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from looped.tasks.base import Task
+from looped.tasks.base import BitsTask
 
 
-class Copy(Task):
+class Copy(BitsTask):
     name = "copy"
-    symbols = ("0", "1", "=", "_")
-
-    def steps(self, n: int) -> int:
-        return n
 
     def answer_length(self, n: int) -> int:
         return n
 
-    def generate(self, n: int, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        bits = rng.integers(0, 2, size=(batch_size, n), dtype=np.int64)
-        return bits, bits.copy()
+    def answer(self, bits: np.ndarray) -> np.ndarray:
+        return bits.copy()
 
-    def parse(self, prompt: str) -> np.ndarray:
-        return self.tokenize(prompt, alphabet=("0", "1"))
-
-    def size(self, prompt_ids: np.ndarray) -> int:
-        return len(prompt_ids)
-
-    def solve(self, prompt: str) -> str:
-        self.parse(prompt)
-        return prompt.strip()
+    def answer_text(self, bits: str) -> str:
+        return bits

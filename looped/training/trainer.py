@@ -243,7 +243,7 @@ class Trainer:
             for length, accuracy in zip(result["lengths"], rule["accuracy"], strict=True):
                 record[f"val_accuracy/{name}/{length}"] = accuracy
         self.metrics.write(record)
-        if score > self.state.best_score:
+        if score >= self.state.best_score:  # a tie goes to the later model, trained longer at a lower rate
             self.state.best_score, self.state.best_step, self.state.best_validation = score, self.state.step, record
             save_model_folder(self.out / "best", self.eval_model, self.config, {"step": self.state.step})
         return record
