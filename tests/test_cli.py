@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import CLI_TRAIN_ARGS
 
 from looped.api import LoopedTransformer
 from looped.cli import main
+from looped.config import RECIPES, RunConfig
 from looped.tasks import get_task, task_names
 
 LOOPED = Path(sys.executable).parent / "looped"
@@ -303,8 +305,11 @@ def test_train_flags_override_the_task_recipe(cli_run: Path) -> None:
     assert config["model"]["d_model"] == 32  # flag (the recipe says 64)
     assert config["curriculum"]["max_length"] == 3  # flag (recipe: 20)
     assert config["train"]["max_steps"] == 30 and config["train"]["val_lengths"] == [4]
-    assert config["train"]["extra_supervised_steps"] == 4  # from configs/parity.yaml, not the dataclass default
-    assert config["curriculum"]["check_every"] == 25  # recipe
+    recipe = yaml.safe_load((RECIPES / "parity.yaml").read_text())
+    defaults = RunConfig()
+    assert recipe["model"]["n_heads"] != defaults.model.n_heads  # so the next line tells recipe from default
+    assert config["model"]["n_heads"] == recipe["model"]["n_heads"]
+    assert config["train"]["eval_samples"] == recipe["train"]["eval_samples"] != defaults.train.eval_samples
 
 
 def test_eval_writes_accuracy_and_step_profile(capsys: pytest.CaptureFixture, cli_run: Path, tmp_path: Path) -> None:
