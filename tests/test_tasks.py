@@ -239,3 +239,18 @@ def test_multiplication_width_option() -> None:
 def test_unknown_task_lists_names() -> None:
     with pytest.raises(KeyError, match="copy.*parity"):
         get_task("nope")
+
+
+@pytest.mark.parametrize("name", ["parity", "copy", "binary_sum"])
+def test_varied_bit_density_covers_sparse_and_dense_inputs(name: str) -> None:
+    task = get_task(name, bit_density="varied")
+    batch = task.sample(40, 2000, np.random.default_rng(0))
+    prompts = task.decode_prompts(batch)
+    ones = np.array([p.count("1") for p in prompts])
+    assert (ones <= 5).sum() > 50 and (ones >= 35).sum() > 50  # uniform bits give essentially none of either
+    assert task.decode_answers(batch.targets, batch.answer_start) == [task.solve(p) for p in prompts]
+
+
+def test_bad_bit_density_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="bit_density must be 'uniform' or 'varied'"):
+        get_task("parity", bit_density="dense")

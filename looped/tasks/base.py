@@ -232,9 +232,18 @@ def concatenate(batches: list[Batch], pad: int) -> Batch:
 
 
 class BitsTask(Task):
-    """A task whose prompt is n random bits, one loop iteration per bit: subclasses give the answer only."""
+    """A task whose prompt is n random bits, one loop iteration per bit: subclasses give the answer only.
+
+    `bit_density="varied"` draws each example's probability of a one uniformly from [0, 1] instead of 1/2, so
+    that sparse and dense inputs (almost never seen among uniform random bits) are trained on too.
+    """
 
     symbols = ("0", "1", "=", "_")
+
+    def __init__(self, bit_density: str = "uniform") -> None:
+        if bit_density not in ("uniform", "varied"):
+            raise ValueError(f"{self.name}: bit_density must be 'uniform' or 'varied', got {bit_density!r}")
+        self.bit_density = bit_density
 
     def steps(self, n: int) -> int:
         return n
@@ -248,7 +257,11 @@ class BitsTask(Task):
         """The answer's text form for a valid bit string, by plain string and integer arithmetic."""
 
     def generate(self, n: int, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        bits = rng.integers(0, 2, size=(batch_size, n), dtype=np.int64)
+        if self.bit_density == "varied":
+            density = rng.random((batch_size, 1))
+            bits = (rng.random((batch_size, n)) < density).astype(np.int64)
+        else:
+            bits = rng.integers(0, 2, size=(batch_size, n), dtype=np.int64)
         return bits, self.answer(bits)
 
     def parse(self, prompt: str) -> np.ndarray:
