@@ -149,14 +149,19 @@ def test_fixed_uses_its_count_for_everyone(model, mixed_batch: Batch, count: int
     assert torch.equal(prediction.tokens, model(mixed_batch.inputs, count).argmax(dim=-1))
 
 
+def confidence_by_step(model, batch: Batch, extra: int) -> tuple[int, list[torch.Tensor], torch.Tensor]:
+    """(horizon, logits per step, per-example confidence scores (horizon, B)) computed by brute force."""
+    horizon = int(batch.steps.max()) + extra
+    logits = brute_force_logits(model, batch, horizon)
+    mask = batch.loss_mask.float()
+    return horizon, logits, torch.stack([answer_confidence(step_logits, mask) for step_logits in logits])
+
+
 @pytest.mark.parametrize("extra", [0, 2, 6])
 @torch.no_grad()
 def test_confidence_per_example_picks_each_examples_argmin(model, mixed_batch: Batch, extra: int) -> None:
     prediction = get_stopping(f"confidence-per-example:{extra}").predict(model, mixed_batch)
-    horizon = int(mixed_batch.steps.max()) + extra
-    logits = brute_force_logits(model, mixed_batch, horizon)
-    mask = mixed_batch.loss_mask.float()
-    scores = torch.stack([answer_confidence(step_logits, mask) for step_logits in logits])  # (horizon, B)
+    horizon, logits, scores = confidence_by_step(model, mixed_batch, extra)
     best = scores.argmin(dim=0)  # first minimum, as the rule keeps the earliest of equal scores
     assert torch.equal(prediction.steps, best + 1)
     assert int(prediction.steps.min()) >= 1 and int(prediction.steps.max()) <= horizon
@@ -170,11 +175,8 @@ def test_confidence_per_example_picks_each_examples_argmin(model, mixed_batch: B
 @torch.no_grad()
 def test_batch_confidence_uses_one_step_for_the_whole_batch(model, mixed_batch: Batch, extra: int) -> None:
     prediction = get_stopping(f"confidence:{extra}").predict(model, mixed_batch)
-    horizon = int(mixed_batch.steps.max()) + extra
-    logits = brute_force_logits(model, mixed_batch, horizon)
-    mask = mixed_batch.loss_mask.float()
-    mean_scores = torch.stack([answer_confidence(step_logits, mask).mean() for step_logits in logits])
-    step = int(mean_scores.argmin()) + 1
+    horizon, logits, scores = confidence_by_step(model, mixed_batch, extra)
+    step = int(scores.mean(dim=1).argmin()) + 1
     assert prediction.steps.tolist() == [step] * len(mixed_batch)
     assert 1 <= step <= horizon
     assert torch.equal(prediction.tokens, logits[step - 1].argmax(dim=-1))

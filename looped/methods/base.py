@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import torch
@@ -78,6 +79,12 @@ class FixedLoopModel(nn.Module):
 
     def forward(self, inputs: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         return self.core(inputs, self.loops, cache)
+
+
+def fixed_depth_model(config: RunConfig, task: Task, pause_tokens: int = 0) -> FixedLoopModel:
+    """A plain (non-looped) stack of `baseline_depth` layers, with a pause token id added when pauses are used."""
+    core = LoopedModel(replace(config.model, n_layers=config.baseline_depth), task.vocab_size + bool(pause_tokens))
+    return FixedLoopModel(core, task, loops=1, pause_tokens=pause_tokens)
 
 
 def insert_columns(rows: torch.Tensor, at: torch.Tensor, count: int, value: int | bool) -> torch.Tensor:

@@ -7,13 +7,10 @@ back to the caller's layout by dropping those columns.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import torch
 
 from looped.config import RunConfig
-from looped.methods.base import FixedLoopModel, Method, insert_columns, remove_columns
-from looped.model import LoopedModel
+from looped.methods.base import FixedLoopModel, Method, fixed_depth_model, insert_columns, remove_columns
 from looped.stopping import Prediction, StoppingRule
 from looped.tasks import IGNORE, Batch, Task
 from looped.training.loss import looped_loss
@@ -23,8 +20,7 @@ class FullAnswerPause(Method):
     name = "fap-pause"
 
     def build(self, config: RunConfig, task: Task) -> FixedLoopModel:
-        core = LoopedModel(replace(config.model, n_layers=config.baseline_depth), task.vocab_size + 1)
-        return FixedLoopModel(core, task, loops=1, pause_tokens=config.pause_tokens)
+        return fixed_depth_model(config, task, config.pause_tokens)
 
     def loss(
         self, model: FixedLoopModel, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None

@@ -7,14 +7,12 @@ fills the full-answer layout and is scored like the looped model's; a row ends b
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import torch
 import torch.nn.functional as F
 
 from looped.config import RunConfig
-from looped.methods.base import FixedLoopModel, Method, insert_columns
-from looped.model import KVCache, LoopedModel
+from looped.methods.base import FixedLoopModel, Method, fixed_depth_model, insert_columns
+from looped.model import KVCache
 from looped.stopping import Prediction, StoppingRule
 from looped.tasks import IGNORE, Batch, Task
 
@@ -23,8 +21,7 @@ class NextToken(Method):
     name = "ntp"
 
     def build(self, config: RunConfig, task: Task) -> FixedLoopModel:
-        core = LoopedModel(replace(config.model, n_layers=config.baseline_depth), task.vocab_size)
-        return FixedLoopModel(core, task, loops=1)
+        return fixed_depth_model(config, task)
 
     def loss(
         self, model: FixedLoopModel, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None
