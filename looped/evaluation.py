@@ -5,7 +5,8 @@ Exact match covers the whole answer region: the answer and every trailing pad af
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -31,23 +32,58 @@ def fresh_batches(
     return [task.sample(length, size, rng).to(device) for size in sizes]
 
 
+class RecordedLoop:
+    """A looped model's iterations on one batch, computed once and replayed to every stopping rule that asks.
+
+    Rules call `iterate` or the model itself; replaying spares re-running the loop per rule (oracle,
+    confidence and per-example confidence would otherwise each run it), with identical logits.
+    """
+
+    def __init__(self, model: LoopedModel, inputs: torch.Tensor) -> None:
+        self.model, self.inputs = model, inputs
+        self.logits: list[torch.Tensor] = []
+        self._states = model.states(inputs, max_steps=2**62)  # lazy: only the steps some rule asks for are run
+
+    def iterate(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
+        if inputs is not self.inputs:
+            raise ValueError("a RecordedLoop replays only the inputs it was made for")
+        for index in range(max_steps):
+            if index == len(self.logits):
+                self.logits.append(self.model.head(next(self._states)))
+            yield self.logits[index]
+
+    def __call__(self, inputs: torch.Tensor, steps: int) -> torch.Tensor:
+        return deque(self.iterate(inputs, steps), maxlen=1)[0]
+
+
 @torch.no_grad()
-def evaluate_rule(
-    model: nn.Module, batches: Sequence[Batch], rule: StoppingRule, method: Method | None = None
-) -> tuple[float, float]:
-    """(accuracy, mean loop steps used) of one rule over the batches, predicting as `method` (default looped)
+def evaluate_rules(
+    model: nn.Module, batches: Sequence[Batch], rules: Sequence[StoppingRule], method: Method | None = None
+) -> dict[str, tuple[float, float]]:
+    """{rule name: (accuracy, mean loop steps used)} over the batches, predicting as `method` (default looped)
     does; fixed-depth methods ignore the rule."""
     method = method if method is not None else get_method("looped")
     was_training = model.training
     model.eval()
-    correct, steps, total = 0, 0, 0
+    correct = dict.fromkeys((rule.name for rule in rules), 0)
+    steps = dict.fromkeys(correct, 0)
+    total = 0
     for batch in batches:
-        prediction: Prediction = method.predict(model, batch, rule)
-        correct += int(exact_match(prediction.tokens, batch).sum())
-        steps += int(prediction.steps.sum())
+        runner = RecordedLoop(model, batch.inputs) if method.uses_stopping else model
+        for rule in rules:
+            prediction: Prediction = method.predict(runner, batch, rule)
+            correct[rule.name] += int(exact_match(prediction.tokens, batch).sum())
+            steps[rule.name] += int(prediction.steps.sum())
         total += len(batch)
     model.train(was_training)
-    return correct / total, steps / total
+    return {name: (correct[name] / total, steps[name] / total) for name in correct}
+
+
+def evaluate_rule(
+    model: nn.Module, batches: Sequence[Batch], rule: StoppingRule, method: Method | None = None
+) -> tuple[float, float]:
+    """(accuracy, mean loop steps used) of one rule over the batches."""
+    return evaluate_rules(model, batches, [rule], method)[rule.name]
 
 
 def accuracy_by_length(
@@ -66,10 +102,9 @@ def accuracy_by_length(
     results = {rule.name: {"accuracy": [], "mean_steps": []} for rule in rules}
     for length in lengths:
         batches = fresh_batches(task, length, samples, batch_size, seed, device)
-        for rule in rules:
-            accuracy, mean_steps = evaluate_rule(model, batches, rule, method)
-            results[rule.name]["accuracy"].append(accuracy)
-            results[rule.name]["mean_steps"].append(mean_steps)
+        for name, (accuracy, mean_steps) in evaluate_rules(model, batches, rules, method).items():
+            results[name]["accuracy"].append(accuracy)
+            results[name]["mean_steps"].append(mean_steps)
             if progress is not None:
                 progress()
     return {"lengths": list(lengths), "samples": samples, "rules": results}

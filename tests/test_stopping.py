@@ -7,6 +7,7 @@ import pytest
 import torch
 from conftest import scrambled_model
 
+from looped.evaluation import RecordedLoop
 from looped.model import ModelConfig
 from looped.stopping import answer_confidence, get_stopping, stopping_names
 from looped.stopping.confidence import MaxConfidence, MaxConfidencePerExample
@@ -201,3 +202,16 @@ def test_rules_do_not_look_at_the_answer(model, task, mixed_batch: Batch) -> Non
         rule = get_stopping(spec)
         first, second = rule.predict(model, mixed_batch), rule.predict(model, other)
         assert torch.equal(first.tokens, second.tokens) and torch.equal(first.steps, second.steps)
+
+
+@torch.no_grad()
+def test_replayed_iterations_give_every_rule_its_own_prediction(model, mixed_batch: Batch) -> None:
+    """Evaluation runs the loop once per batch and replays it; each rule must predict exactly as on the model."""
+    replay = RecordedLoop(model, mixed_batch.inputs)
+    for spec in ("confidence-per-example:3", "oracle", "fixed:2", "confidence:5", "fixed:9"):
+        rule = get_stopping(spec)
+        direct, replayed = rule.predict(model, mixed_batch), rule.predict(replay, mixed_batch)
+        assert torch.equal(direct.tokens, replayed.tokens) and torch.equal(direct.steps, replayed.steps)
+    assert len(replay.logits) == 9  # the longest horizon asked for, each step computed once
+    with pytest.raises(ValueError, match="replays only"):
+        next(replay.iterate(mixed_batch.inputs.clone(), 1))
