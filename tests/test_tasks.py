@@ -53,16 +53,15 @@ REFERENCE: dict[str, Callable[[str], str]] = {
 
 
 def expected_steps(name: str, options: dict, prompt: str, n: int) -> int:
-    """T(n) as documented: n for all tasks but multiplication (len(a)·n); addition optionally n+1."""
-    if name == "addition":
-        return n + 1 if options.get("steps") == "n+1" else n
+    """T(n) as documented: n for all tasks but multiplication (len(a)·n); n+1 with the steps option."""
     if name == "multiplication":
         return len(prompt.split("*")[0]) * n
-    return n
+    return n + 1 if options.get("steps") == "n+1" else n
 
 
 CONFIGS = [(name, {}) for name in task_names()] + [
     ("addition", {"steps": "n+1"}),
+    ("parity", {"steps": "n+1"}),
     ("multiplication", {"first_operand_bits": 1}),
     ("multiplication", {"first_operand_bits": None}),
 ]
@@ -224,11 +223,12 @@ def test_malformed_prompts_raise(name: str, prompt: str, message: str) -> None:
             read(prompt)
 
 
-def test_addition_steps_option() -> None:
-    batch = get_task("addition", steps="n+1").sample(9, 4, np.random.default_rng(0))
+@pytest.mark.parametrize("name", ["addition", "parity", "copy", "binary_sum"])
+def test_steps_option(name: str) -> None:
+    batch = get_task(name, steps="n+1").sample(9, 4, np.random.default_rng(0))
     assert (batch.steps == 10).all()
-    with pytest.raises(ValueError, match="'n', 'n\\+1'"):
-        get_task("addition", steps="n+2")
+    with pytest.raises(ValueError, match=f"{name}: steps must be one of 'n', 'n\\+1'"):
+        get_task(name, steps="n+2")
 
 
 def test_multiplication_width_option() -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from looped.tasks.base import PromptError, Task
-
-STEP_OPTIONS = {"n": 0, "n+1": 1}  # option value -> loop iterations beyond n
+from looped.tasks.base import PromptError, Task, step_offset
 
 
 def carry_through(columns: np.ndarray) -> np.ndarray:
@@ -31,9 +29,7 @@ class Addition(Task):
     symbols = ("0", "1", "+", "=", "_")
 
     def __init__(self, steps: str = "n") -> None:
-        if steps not in STEP_OPTIONS:
-            raise ValueError(f"addition: steps must be one of {', '.join(map(repr, STEP_OPTIONS))}; got {steps!r}")
-        self.extra_steps = STEP_OPTIONS[steps]
+        self.extra_steps = step_offset(self.name, steps)
 
     def steps(self, n: int) -> int:
         return n + self.extra_steps

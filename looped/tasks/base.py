@@ -231,22 +231,35 @@ def concatenate(batches: list[Batch], pad: int) -> Batch:
     )
 
 
+STEP_OPTIONS = {"n": 0, "n+1": 1}  # a task's `steps` option -> loop iterations beyond n
+
+
+def step_offset(task: str, steps: str) -> int:
+    """Iterations beyond n for a task's `steps` option ("n", the reference's T(n), or "n+1")."""
+    if steps not in STEP_OPTIONS:
+        raise ValueError(f"{task}: steps must be one of {', '.join(map(repr, STEP_OPTIONS))}; got {steps!r}")
+    return STEP_OPTIONS[steps]
+
+
 class BitsTask(Task):
     """A task whose prompt is n random bits, one loop iteration per bit: subclasses give the answer only.
 
     `bit_density="varied"` draws each example's probability of a one uniformly from [0, 1] instead of 1/2, so
     that sparse and dense inputs (almost never seen among uniform random bits) are trained on too.
+    `steps="n+1"` reads the answer one iteration later than the reference: the answer slot is the '=' token,
+    so it sees n+1 tokens, and a count averaged over them needs n+1 steps to add up to the count of ones.
     """
 
     symbols = ("0", "1", "=", "_")
 
-    def __init__(self, bit_density: str = "uniform") -> None:
+    def __init__(self, bit_density: str = "uniform", steps: str = "n") -> None:
         if bit_density not in ("uniform", "varied"):
             raise ValueError(f"{self.name}: bit_density must be 'uniform' or 'varied', got {bit_density!r}")
         self.bit_density = bit_density
+        self.extra_steps = step_offset(self.name, steps)
 
     def steps(self, n: int) -> int:
-        return n
+        return n + self.extra_steps
 
     @abstractmethod
     def answer(self, bits: np.ndarray) -> np.ndarray:
