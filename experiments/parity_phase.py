@@ -48,8 +48,9 @@ def turn_per_step(model, inputs: torch.Tensor, slot: int, steps: int) -> np.ndar
     plane = (states - flat.mean(0)) @ components[:2].T
     phase = plane[..., 0] + 1j * plane[..., 1]
     phase = phase - phase.mean(axis=1, keepdims=True)
-    spectrum = np.abs(np.fft.fft(phase, axis=1))
-    frequencies = np.fft.fftfreq(steps)  # cycles per step
+    padded = 8 * steps  # zero-padding interpolates the spectrum between its bins
+    spectrum = np.abs(np.fft.fft(phase, n=padded, axis=1))
+    frequencies = np.fft.fftfreq(padded)  # cycles per step
     return 2 * np.abs(frequencies[spectrum.argmax(axis=1)])
 
 
@@ -68,7 +69,7 @@ def main() -> None:
     figure, axis = plt.subplots(figsize=(5, 4))
     for n in map(int, args.lengths.split(",")):
         inputs, ones = inputs_with_ones(n, args.samples, rng, task)
-        turn = turn_per_step(model, inputs, slot=n, steps=4 * int(task.steps(n)))
+        turn = turn_per_step(model, inputs, slot=n, steps=8 * int(task.steps(n)))
         by_count = {int(c): float(turn[ones == c].mean()) for c in np.unique(ones)}
         shares = [c / n for c in by_count]
         result["by_length"][n] = {"share_of_ones": shares, "turn_per_step_over_pi": list(by_count.values())}

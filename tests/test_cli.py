@@ -302,7 +302,7 @@ def test_train_writes_a_run_directory(cli_run: Path) -> None:
 
 def test_train_flags_override_the_task_recipe(cli_run: Path) -> None:
     config = json.loads((cli_run / "last" / "config.json").read_text())
-    assert config["model"]["d_model"] == 32  # flag (the recipe says 64)
+    assert config["model"]["d_model"] == 32  # flag (the recipe says 128)
     assert config["curriculum"]["max_length"] == 3  # flag (recipe: 20)
     assert config["train"]["max_steps"] == 30 and config["train"]["val_lengths"] == [4]
     recipe = yaml.safe_load((RECIPES / "parity.yaml").read_text())
