@@ -30,6 +30,7 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert set(looped["rules"]) == {"oracle", "confidence", "confidence-per-example"}
     assert set(ntp["rules"]) == {"fixed-depth"} and ntp["rules"]["fixed-depth"]["mean_steps"] == [2.0] * 4
     assert looped["command"].startswith("looped reproduce --tasks parity --methods looped,ntp")
+    assert looped["command"].endswith("--threads 1")  # train times are only comparable with it
     assert looped["train_seconds"] >= 0 and looped["eval_seconds"] >= 0
     assert (tmp_path / "runs" / "parity" / "ntp" / "seed0" / "summary.json").is_file()
     table = (results / "RESULTS.md").read_text()

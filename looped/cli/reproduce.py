@@ -135,6 +135,10 @@ def command_line(args: Namespace) -> str:
         parts.append(f"--max_steps {args.max_steps}")
     if args.override:
         parts.append(f"--override '{json.dumps(dict(args.override))}'")
+    if args.device != "auto":
+        parts.append(f"--device {args.device}")
+    if args.threads:  # train times depend on it
+        parts.append(f"--threads {args.threads}")
     return " ".join(parts)
 
 
