@@ -55,13 +55,13 @@ def variant_loss(fixed_point: float, not_wrong: float, unsure_before: float, ste
         total = torch.zeros(())
         for step, state in enumerate(model.states(batch.inputs, int(oracle.max()) + steps_past), start=1):
             logits = model.head(state)
-            per_token = F.cross_entropy(logits.transpose(1, 2), batch.targets, reduction="none") * mask
+            log_probs = torch.log_softmax(logits.float(), dim=-1)  # shared by every term
+            per_token = F.nll_loss(log_probs.transpose(1, 2), batch.targets, reduction="none") * mask
             cross_entropy = per_token.sum(1)
             total = total + (cross_entropy * (oracle == step)).sum() / tokens
             past = (step > oracle) & (step <= oracle + steps_past)
             if fixed_point:
                 total = total + fixed_point * (cross_entropy * past).sum() / tokens / steps_past
-            log_probs = torch.log_softmax(logits.float(), dim=-1)
             if not_wrong:
                 wrong = log_probs.scatter(-1, batch.targets.clamp(min=0).unsqueeze(-1), float("-inf"))
                 penalty = -torch.log1p(-wrong.max(-1).values.exp().clamp(max=1 - 1e-6))

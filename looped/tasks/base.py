@@ -246,8 +246,7 @@ class BitsTask(Task):
 
     `bit_density="varied"` draws each example's probability of a one uniformly from [0, 1] instead of 1/2, so
     that sparse and dense inputs (almost never seen among uniform random bits) are trained on too.
-    `steps="n+1"` reads the answer one iteration later than the reference: the answer slot is the '=' token,
-    so it sees n+1 tokens, and a count averaged over them needs n+1 steps to add up to the count of ones.
+    `steps="n+1"` reads the answer one iteration later than the reference's T(n) = n.
     """
 
     symbols = ("0", "1", "=", "_")
