@@ -300,6 +300,18 @@ def test_train_writes_a_run_directory(cli_run: Path) -> None:
     assert summary["best_step"] in (15, 30)
 
 
+@pytest.mark.parametrize("config_flag", [["--config", "PARITY"], ["--config=PARITY"]])
+def test_train_flags_win_over_a_recipe_given_after_them(capsys: pytest.CaptureFixture, config_flag: list[str]) -> None:
+    recipe = str(RECIPES / "parity.yaml")
+    argv = ["train", "--task", "copy", *[a.replace("PARITY", recipe) for a in config_flag], "--print_config"]
+    with pytest.raises(SystemExit) as printed:
+        main(argv)
+    assert printed.value.code == 0
+    config = yaml.safe_load(capsys.readouterr().out)
+    assert config["task"] == "copy"
+    assert config["model"]["d_model"] == yaml.safe_load((RECIPES / "parity.yaml").read_text())["model"]["d_model"]
+
+
 def test_train_flags_override_the_task_recipe(cli_run: Path) -> None:
     config = json.loads((cli_run / "last" / "config.json").read_text())
     assert config["model"]["d_model"] == 32  # flag (the recipe says 128)

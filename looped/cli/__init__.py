@@ -49,9 +49,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] == "train":
-            from looped.cli.train import with_default_recipe
+            from looped.cli.train import recipe_first
 
-            argv = with_default_recipe(argv)
+            argv = recipe_first(argv)
         args = build_parser().parse_args(argv)
         command = args.command
         import_module(f"looped.cli.{command.replace('eval', 'evaluate')}").run(args[command])

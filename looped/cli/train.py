@@ -29,15 +29,22 @@ def parser():
     return parser
 
 
-def with_default_recipe(argv: list[str]) -> list[str]:
-    """Put the task's own recipe first when no --config is given, so that later flags override it."""
-    if any(a == "--config" or a.startswith("--config=") for a in argv):
-        return argv
+def recipe_first(argv: list[str]) -> list[str]:
+    """Put the recipe (--config, or the task's own configs/<task>.yaml) before every other flag, so that flags
+    override the recipe wherever they are written: `--task copy --config configs/parity.yaml` trains copy."""
+    rest = list(argv[1:])
+    for i, arg in enumerate(rest):
+        if arg.startswith("--config="):
+            return [argv[0], rest.pop(i), *rest]
+        if arg == "--config" and i + 1 < len(rest):
+            recipe = rest[i + 1]
+            del rest[i : i + 2]
+            return [argv[0], "--config", recipe, *rest]
     peek = argparse.ArgumentParser(add_help=False)
     peek.add_argument("--task")
-    task = peek.parse_known_args(argv[1:])[0].task
-    recipe = RECIPES / f"{task}.yaml"
-    return [argv[0], "--config", str(recipe), *argv[1:]] if task and recipe.is_file() else argv
+    task = peek.parse_known_args(rest)[0].task
+    recipe_file = RECIPES / f"{task}.yaml"
+    return [argv[0], "--config", str(recipe_file), *rest] if task and recipe_file.is_file() else argv
 
 
 def run_config(args: Namespace) -> RunConfig:
