@@ -44,6 +44,19 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert capsys.readouterr().out.count("done already") == 2
     assert (results / "parity" / "ntp" / "seed0.json").read_text() == before
 
+    (results / "parity" / "ntp" / "seed0.json").unlink()
+    run_dir = tmp_path / "runs" / "parity" / "ntp" / "seed0"
+    weights = (run_dir / "best" / "model.safetensors").read_bytes()
+    other_recipe = reproduce(tmp_path)
+    other_recipe[other_recipe.index("--max_steps") + 1] = "5"
+    with pytest.raises(SystemExit) as failed:
+        cli_main(other_recipe)
+    assert failed.value.code != 0
+    message = capsys.readouterr().err
+    assert "trained with another recipe (train.max_steps 4 -> 5)" in message and "Traceback" not in message
+    assert (run_dir / "best" / "model.safetensors").read_bytes() == weights
+    assert not (results / "parity" / "ntp" / "seed0.json").exists()
+
 
 def test_interrupted_run_is_resumed(tmp_path: Path) -> None:
     """A run directory with a last/ checkpoint but no summary is continued, not restarted."""

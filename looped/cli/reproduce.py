@@ -86,13 +86,41 @@ def train(config: RunConfig, run_dir: Path, device: Any, progress: bool) -> dict
     from looped.training.checkpoint import TRAINER_STATE
     from looped.training.trainer import Trainer
 
-    if (run_dir / "summary.json").is_file():
-        return json.loads((run_dir / "summary.json").read_text())
+    finished = (run_dir / "summary.json").is_file()
     resume = (run_dir / "last" / TRAINER_STATE).is_file()
+    if finished or resume:
+        check_same_recipe(run_dir, config)
+    if finished:
+        return json.loads((run_dir / "summary.json").read_text())
     if not resume and run_dir.exists():
         shutil.rmtree(run_dir)  # stopped before its first checkpoint: nothing to keep
     config = prepare_run_dir(run_dir, config, resume)
     return Trainer(config, run_dir, device=device, resume=resume, show_progress=progress).run()
+
+
+def check_same_recipe(run_dir: Path, config: RunConfig) -> None:
+    """A run directory left by another recipe must not be reported (or resumed) as this one."""
+    from looped.errors import LoopedError
+
+    saved = flatten(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    wanted = flatten(config.to_dict())
+    changed = [f"{key} {saved.get(key)!r} -> {wanted.get(key)!r}" for key in wanted if saved.get(key) != wanted[key]]
+    if changed:
+        raise LoopedError(
+            f"{run_dir} was trained with another recipe ({'; '.join(changed)}); "
+            "delete that folder to retrain it, or pass another --runs"
+        )
+
+
+def flatten(config: dict, prefix: str = "") -> dict[str, Any]:
+    """{'train.lr': 3e-4, ...} from a nested config."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict) and key != "task_options":
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def evaluate(run_dir: Path, lengths: list[int], samples: int, device: Any, progress: bool) -> dict:
