@@ -5,7 +5,8 @@ Terms, each weighted and averaged over the k steps it covers (k = --steps-past):
   --fixed-point W      cross-entropy of the answer at every step T(n)+1 .. T(n)+k (a soft fixed point)
   --not-wrong W        -log(1 - p(most likely wrong token)) at every step 1 .. T(n)+k except T(n): an answer may
                        be right or unsure there, but not confidently wrong
-  --unsure-before W    cross-entropy to the uniform distribution at every step before T(n)
+  --unsure W           cross-entropy to the uniform distribution at every step 1 .. T(n)+k except T(n): the
+                       answer may only be confident at T(n), which a model can do if it learns a clock
 
     python experiments/parity_loss_variants.py --name fixed-point-0.1 --fixed-point 0.1 --steps-past 4 \
         --out runs/loss-variants
@@ -48,7 +49,7 @@ def parity_recipe(seed: int, overrides: list[str]) -> RunConfig:
     return RunConfig.from_dict(data)
 
 
-def variant_loss(fixed_point: float, not_wrong: float, unsure_before: float, steps_past: int):
+def variant_loss(fixed_point: float, not_wrong: float, unsure: float, steps_past: int):
     def loss(model, batch, supervise_at, horizon=None) -> torch.Tensor:
         oracle, mask = batch.steps, batch.loss_mask.float()
         tokens = mask.sum()
@@ -67,9 +68,10 @@ def variant_loss(fixed_point: float, not_wrong: float, unsure_before: float, ste
                 penalty = -torch.log1p(-wrong.max(-1).values.exp().clamp(max=1 - 1e-6))
                 chosen = (step != oracle) & (step <= oracle + steps_past)
                 total = total + not_wrong * ((penalty * mask).sum(1) * chosen).sum() / tokens / max(steps_past, 1)
-            if unsure_before:
+            if unsure:
                 flat = (-log_probs.mean(-1) * mask).sum(1)
-                total = total + unsure_before * (flat * (step < oracle)).sum() / tokens / int(oracle.max())
+                chosen = (step != oracle) & (step <= oracle + steps_past)
+                total = total + unsure * (flat * chosen).sum() / tokens / (int(oracle.max()) + steps_past - 1)
         return total
 
     return loss
@@ -80,7 +82,7 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--fixed-point", type=float, default=0.0)
     parser.add_argument("--not-wrong", type=float, default=0.0)
-    parser.add_argument("--unsure-before", type=float, default=0.0)
+    parser.add_argument("--unsure", type=float, default=0.0)
     parser.add_argument("--steps-past", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", nargs="*", default=[], help="recipe overrides, key=value (YAML values)")
@@ -88,7 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     config = parity_recipe(args.seed, args.set)
-    Looped.loss = staticmethod(variant_loss(args.fixed_point, args.not_wrong, args.unsure_before, args.steps_past))
+    Looped.loss = staticmethod(variant_loss(args.fixed_point, args.not_wrong, args.unsure, args.steps_past))
     started = time.perf_counter()
     summary = Trainer(config, args.out / args.name, show_progress=False).run()
     record = {
