@@ -328,7 +328,7 @@ def test_eval_writes_accuracy_and_step_profile(capsys: pytest.CaptureFixture, cl
     before = snapshot(cli_run)
     out = tmp_path / "eval"
     argv = ["eval", "--checkpoint", str(cli_run), "--lengths", "2,4", "--stopping", "oracle,confidence-per-example"]
-    run_ok(capsys, [*argv, "--samples", "50", "--profile", "4", "--out", str(out)])
+    run_ok(capsys, [*argv, "--samples", "50", "--profile", "4", "--out", str(out), "--progress", "false"])
     assert snapshot(cli_run) == before
 
     accuracy = json.loads((out / "accuracy.json").read_text())

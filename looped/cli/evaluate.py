@@ -10,7 +10,7 @@ from pathlib import Path
 from jsonargparse import Namespace
 from jsonargparse.typing import PositiveInt
 
-from looped.cli.options import add_device_arguments, parse_lengths
+from looped.cli.options import add_device_arguments, add_progress_argument, parse_lengths
 from looped.errors import LoopedError
 
 
@@ -27,6 +27,7 @@ def parser():
     parser.add_argument("--profile_steps", type=PositiveInt | None, default=None, help="default: T(n) + 30")
     parser.add_argument("--out", type=Path | None, default=None, help="output folder (default <checkpoint>/eval)")
     add_device_arguments(parser)
+    add_progress_argument(parser)
     return parser
 
 
@@ -50,7 +51,7 @@ def run(args: Namespace) -> None:
     ensure_folder(out)  # fail before the evaluation, not after it
     label = f"{model.config.task} ({resolve_model_folder(args.checkpoint)})"
 
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=console, transient=True, disable=not args.progress) as progress:
         bar = progress.add_task("evaluating", total=len(lengths) * len(rules))
         result = accuracy_by_length(
             model.model,

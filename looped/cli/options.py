@@ -42,3 +42,8 @@ def parse_lengths(text: str) -> list[int]:
 def add_device_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--device", type=str, default="auto", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument("--threads", type=int | None, default=None, help="CPU threads for PyTorch")
+
+
+def add_progress_argument(parser: ArgumentParser) -> None:
+    """Live progress bars can be turned off for logs and batch jobs."""
+    parser.add_argument("--progress", type=bool, default=True, help="show live progress bars")

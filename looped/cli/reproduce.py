@@ -19,7 +19,7 @@ import yaml
 from jsonargparse import Namespace
 from jsonargparse.typing import PositiveInt
 
-from looped.cli.options import add_device_arguments, parse_lengths
+from looped.cli.options import add_device_arguments, add_progress_argument, parse_lengths
 from looped.config import RECIPES, RunConfig
 
 ALL_TASKS = "parity,copy,addition,multiplication,binary_sum,unique_set"
@@ -44,8 +44,8 @@ def parser():
     parser.add_argument(
         "--override", type=dict[str, Any], default={}, help="merged into every recipe, e.g. '{model: {d_model: 32}}'"
     )
-    parser.add_argument("--progress", type=bool, default=True, help="show the live progress bars")
     add_device_arguments(parser)
+    add_progress_argument(parser)
     return parser
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from jsonargparse import ActionConfigFile, Namespace
 
-from looped.cli.options import add_device_arguments
+from looped.cli.options import add_device_arguments, add_progress_argument
 from looped.config import RECIPES, RunConfig
 from looped.errors import LoopedError
 from looped.training.checkpoint import ensure_folder
@@ -24,8 +24,8 @@ def parser():
     parser.add_argument("--resume", type=bool, default=False, help="continue the interrupted run in --out")
     parser.add_argument("--tensorboard", type=bool, default=False, help="also log TensorBoard scalars")
     parser.add_argument("--compile", type=bool, default=False, help="torch.compile the block stack")
-    parser.add_argument("--progress", type=bool, default=True, help="show the live progress bar")
     add_device_arguments(parser)
+    add_progress_argument(parser)
     return parser
 
 
