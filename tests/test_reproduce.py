@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from looped.cli import main as cli_main
-from looped.cli.reproduce import headline_length, merge, run_config
+from looped.cli.reproduce import headline_length, merge, run_config, target_line
 
 TINY = "{model: {d_model: 16, n_heads: 2}, curriculum: {max_length: 3}, baseline_depth: 2, train: {eval_samples: 8, val_lengths: [4], decay_steps: 2, batch_size: 8}}"  # noqa: E501
 
@@ -35,6 +35,8 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert (tmp_path / "runs" / "parity" / "ntp" / "seed0" / "summary.json").is_file()
     table = (results / "RESULTS.md").read_text()
     assert "## parity (n = 4; trained n <= 3)" in table
+    per_example = looped["rules"]["confidence-per-example"]["accuracy"][3]
+    assert f"at least 0.99 at n = 4 for each of 3 seeds: not met (1 seed, min {per_example:.3f})." in table
     assert "| looped | confidence-per-example | 1 |" in table and "| ntp | fixed-depth | 1 |" in table
     assert (results / "parity" / "accuracy.png").stat().st_size > 0
 
@@ -84,3 +86,17 @@ def test_headline_lengths_and_recipe_fallback(
     config = run_config("binary_sum", "ntp", 2, args)
     assert (config.task, config.method, config.seed, config.train.max_steps) == ("binary_sum", "ntp", 2, 4)
     assert "binary_sum uses the default run config" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("task", "scores", "verdict"),
+    [
+        ("copy", [0.96, 0.95, 0.99], "met (3 seeds, min 0.950)"),
+        ("copy", [0.99, 0.99], "not met (2 seeds, min 0.990)"),  # fewer than 3 seeds
+        ("parity", [1.0, 0.98, 1.0], "not met (3 seeds, min 0.980)"),  # parity's bar is 0.99
+    ],
+)
+def test_target_line(task: str, scores: list[float], verdict: str) -> None:
+    runs = [{"lengths": [29, 30], "rules": {"confidence-per-example": {"accuracy": [0.0, score]}}} for score in scores]
+    assert target_line(task, {"looped": runs}, 30).endswith(f"for each of 3 seeds: {verdict}.")
+    assert target_line(task, {"ntp": runs}, 30).endswith(": not run.")
