@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# How results/binary_sum was made. The three looped seeds were trained ahead of `looped reproduce`, on one CPU
-# thread each, two or three jobs at a time on a two-core machine (so their train_seconds are not two-core
-# timings), each with
-#   looped train --config configs/binary_sum.yaml --seed S --out runs/reproduce/binary_sum/looped/seedS --threads 1
-# (seed 0 was trained under runs/x-bsum and moved there). `looped reproduce` checks that each run directory's
-# saved config is the recipe's, then evaluates it; seed 0 was evaluated first, while seeds 1 and 2 trained:
-#   looped reproduce --tasks binary_sum --methods looped --seeds 1 --samples 1000 --threads 1 --out results \
-#     --runs runs/reproduce --progress false
+# How results/binary_sum was made, in the order it was run on a two-core machine.
+# 1. Three seeds of configs/binary_sum.yaml, trained ahead of `looped reproduce` on one CPU thread each, two or
+#    three jobs at a time (so their train_seconds are not two-core timings). Seed 0 was trained under
+#    runs/x-bsum and moved to runs/reproduce/binary_sum/looped/seed0; reproduce checks that each run
+#    directory's saved config is the recipe's before it reports it.
 set -euo pipefail
-bash experiments/task_results.sh binary_sum runs/reproduce 2 30 25
+runs=runs/reproduce/binary_sum/looped
+for seed in 0 1 2; do
+  looped train --config configs/binary_sum.yaml --seed $seed --out $runs/seed$seed --threads 1 --progress false
+done
+# 2. Accuracy against length, one seed at a time as each finished training (the JSON of each seed records the
+#    invocation that wrote it).
+looped reproduce --tasks binary_sum --methods looped --seeds 1 --samples 1000 --threads 1 --out results \
+  --runs runs/reproduce --progress false
+looped reproduce --tasks binary_sum --methods looped --seeds 2 --samples 1000 --threads 1 --out results \
+  --runs runs/reproduce --progress false
+looped reproduce --tasks binary_sum --methods looped --seeds 3 --samples 1000 --threads 2 --out results \
+  --runs runs/reproduce --progress false
+# 3. The per-step view at n = 30, and model selection on validation examples of their own (seed 777) at n = 25.
+for seed in 0 1 2; do
+  looped eval --checkpoint $runs/seed$seed --lengths 30 --samples 1000 --profile 30 --threads 1 \
+    --out results/binary_sum/steps/seed$seed --progress false
+  looped eval --checkpoint $runs/seed$seed --lengths 25 --stopping oracle --samples 1000 --seed 777 \
+    --threads 1 --out $runs/seed$seed/select --progress false
+done
+# Oracle accuracy at n = 25 on those examples: seed 0 0.999, seed 1 0.993, seed 2 0.967; seed 0 is committed.
+rm -rf results/binary_sum/model && cp -r $runs/seed0/best results/binary_sum/model
