@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # How results/binary_sum was made, in the order it was run on a two-core machine.
 # 1. Three seeds of configs/binary_sum.yaml, trained ahead of `looped reproduce` on one CPU thread each, two or
-#    three jobs at a time (so their train_seconds are not two-core timings). Seed 0 was trained under
-#    runs/x-bsum and moved to runs/reproduce/binary_sum/looped/seed0; reproduce checks that each run
-#    directory's saved config is the recipe's before it reports it.
+#    three jobs at a time (so their train_seconds are not two-core timings). Seed 0 was trained before the
+#    recipe file existed, with the same settings given as flags, under runs/x-bsum, then moved to $runs/seed0;
+#    reproduce checks that each run directory's saved config is the recipe's before it reports it.
 set -euo pipefail
 runs=runs/reproduce/binary_sum/looped
 for seed in 0 1 2; do
