@@ -26,3 +26,9 @@ for seed in 0 1 2; do
 done
 # Oracle accuracy at n = 25 on those examples: seed 0 0.999, seed 1 0.993, seed 2 0.967; seed 0 is committed.
 rm -rf results/binary_sum/model && cp -r $runs/seed0/best results/binary_sum/model
+# 4. Baselines, one seed each, capped at 1,500 steps (the looped seeds ran 5,075-5,875), one thread each, two at
+#    a time.
+for method in ntp fap-pause ntp-pause ntp-looped; do
+  looped reproduce --tasks binary_sum --methods $method --seeds 1 --max_steps 1500 --samples 1000 --threads 1 \
+    --out results --runs runs/reproduce --progress false
+done
