@@ -61,17 +61,16 @@ def variant_loss(fixed_point: float, not_wrong: float, unsure: float, steps_past
             cross_entropy = per_token.sum(1)
             total = total + (cross_entropy * (oracle == step)).sum() / tokens
             past = (step > oracle) & (step <= oracle + steps_past)
+            off_target = (step != oracle) & (step <= oracle + steps_past)  # every covered step but T(n)
             if fixed_point:
                 total = total + fixed_point * (cross_entropy * past).sum() / tokens / steps_past
             if not_wrong:
                 wrong = log_probs.scatter(-1, batch.targets.clamp(min=0).unsqueeze(-1), float("-inf"))
                 penalty = -torch.log1p(-wrong.max(-1).values.exp().clamp(max=1 - 1e-6))
-                chosen = (step != oracle) & (step <= oracle + steps_past)
-                total = total + not_wrong * ((penalty * mask).sum(1) * chosen).sum() / tokens / max(steps_past, 1)
+                total = total + not_wrong * ((penalty * mask).sum(1) * off_target).sum() / tokens / max(steps_past, 1)
             if unsure:
                 flat = (-log_probs.mean(-1) * mask).sum(1)
-                chosen = (step != oracle) & (step <= oracle + steps_past)
-                total = total + unsure * (flat * chosen).sum() / tokens / (int(oracle.max()) + steps_past - 1)
+                total = total + unsure * (flat * off_target).sum() / tokens / (int(oracle.max()) + steps_past - 1)
         return total
 
     return loss
