@@ -64,14 +64,18 @@ class LoopedTransformer:
         return self
 
     def stopping_rule(self, stopping: str | StoppingRule) -> StoppingRule:
-        if isinstance(stopping, StoppingRule):
-            return stopping
-        return get_stopping(stopping, self.config.confidence_extra_steps)
+        """The rule named by `stopping` (or the rule itself), checked against this model (ValueError if unusable)."""
+        rule = (
+            stopping
+            if isinstance(stopping, StoppingRule)
+            else get_stopping(stopping, self.config.confidence_extra_steps)
+        )
+        if self.method.uses_stopping:
+            rule.check(self.model)
+        return rule
 
     @torch.no_grad()
-    def solve(
-        self, prompts: Sequence[str], stopping: str | StoppingRule = "confidence-per-example"
-    ) -> list[Solution]:
+    def solve(self, prompts: Sequence[str], stopping: str | StoppingRule = "confidence-per-example") -> list[Solution]:
         """Answer typed prompts (the task's text form), in order, with the loop count each one used.
 
         Raises PromptError, naming the problem, for a malformed prompt.

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from looped.model import ModelConfig
+from looped.training.loss import HaltingLoss
 
 RECIPES = Path(__file__).resolve().parent.parent / "configs"
 
@@ -47,7 +48,11 @@ class TrainConfig:
 
     `extra_supervised_steps` k > 0 also supervises each example at every step T(n)+1 .. T(n)+k, so that
     the answer becomes a fixed point of the loop, once the curriculum's maximum length has reached
-    `extra_supervision_from` (the algorithm is learnt faster on short inputs without it)."""
+    `extra_supervision_from` (the algorithm is learnt faster on short inputs without it).
+
+    A model with a halting head (model.halting_head) is also trained to point at T(n) among the steps
+    1 .. T(n) + `halting_steps_past`, with weight `halting_weight`: `halting_loss` "step" treats that as
+    choosing one step (a softmax over them), "binary" as a yes/no question at each step."""
 
     max_steps: int = 20000
     batch_size: int = 64
@@ -60,6 +65,9 @@ class TrainConfig:
     batching: Literal["per-size", "mixed"] = "per-size"
     extra_supervised_steps: int = 0
     extra_supervision_from: int = 1
+    halting_steps_past: int = 4
+    halting_weight: float = 1.0
+    halting_loss: HaltingLoss = "step"
     eval_every: int = 250
     eval_samples: int = 256
     val_lengths: list[int] = field(default_factory=lambda: [25])
@@ -73,8 +81,12 @@ class TrainConfig:
                 raise ValueError(f"train.{name} must be >= 1, got {getattr(self, name)}")
         if self.lr <= 0:
             raise ValueError(f"train.lr must be > 0, got {self.lr}")
-        if self.warmup_steps < 0 or self.extra_supervised_steps < 0:
-            raise ValueError("train.warmup_steps and train.extra_supervised_steps must be >= 0")
+        if self.warmup_steps < 0 or self.extra_supervised_steps < 0 or self.halting_steps_past < 0:
+            raise ValueError(
+                "train.warmup_steps, train.extra_supervised_steps and train.halting_steps_past must be >= 0"
+            )
+        if self.halting_weight < 0:
+            raise ValueError(f"train.halting_weight must be >= 0, got {self.halting_weight}")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
             raise ValueError(f"train.ema_decay must be in (0, 1), got {self.ema_decay}")
         if not self.val_lengths:

@@ -35,22 +35,28 @@ def fresh_batches(
 class RecordedLoop:
     """A looped model's iterations on one batch, computed once and replayed to every stopping rule that asks.
 
-    Rules call `iterate` or the model itself; replaying spares re-running the loop per rule (oracle,
-    confidence and per-example confidence would otherwise each run it), with identical logits.
+    Rules call `states`, `iterate` or the model itself, and `head` / `halting` on the states; replaying spares
+    re-running the loop per rule (oracle, confidence and per-example confidence would otherwise each run it),
+    with identical results.
     """
 
     def __init__(self, model: LoopedModel, inputs: torch.Tensor) -> None:
         self.model, self.inputs = model, inputs
-        self.logits: list[torch.Tensor] = []
+        self.head, self.halting = model.head, model.halting
+        self.recorded: list[torch.Tensor] = []
         self._states = model.states(inputs, max_steps=2**62)  # lazy: only the steps some rule asks for are run
 
-    def iterate(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
+    def states(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
         if inputs is not self.inputs:
             raise ValueError("a RecordedLoop replays only the inputs it was made for")
         for index in range(max_steps):
-            if index == len(self.logits):
-                self.logits.append(self.model.head(next(self._states)))
-            yield self.logits[index]
+            if index == len(self.recorded):
+                self.recorded.append(next(self._states))
+            yield self.recorded[index]
+
+    def iterate(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
+        for state in self.states(inputs, max_steps):
+            yield self.head(state)
 
     def __call__(self, inputs: torch.Tensor, steps: int) -> torch.Tensor:
         return deque(self.iterate(inputs, steps), maxlen=1)[0]

@@ -5,6 +5,9 @@ With input injection the embedded input is added to the state before every itera
 and the read-out after every iteration gives that step's answer. Without injection the loop starts from the
 embedded input and never sees it again (the ablation).
 
+An optional halting head reads, after every iteration, one logit saying "this is the step to stop at"; it is
+trained to peak at T(n) (looped.training.loss) and read by the `halting` stopping rule.
+
 For next-token decoding, an optional `KVCache` keeps the keys and values of every position already seen, one
 slot per (loop iteration, layer): each iteration of a causal looped model only looks back at earlier positions
 of the previous iteration, so feeding just the new tokens with the cache gives the full recomputation's result.
@@ -30,6 +33,7 @@ class ModelConfig:
     n_layers: int = 1
     mlp_ratio: int = 4
     input_injection: bool = True
+    halting_head: bool = False
 
     def __post_init__(self) -> None:
         for name in ("d_model", "n_heads", "n_layers", "mlp_ratio"):
@@ -37,6 +41,9 @@ class ModelConfig:
                 raise ValueError(f"model.{name} must be >= 1, got {getattr(self, name)}")
         if self.d_model % self.n_heads:
             raise ValueError(f"model.d_model ({self.d_model}) must be divisible by model.n_heads ({self.n_heads})")
+
+
+NO_HALTING_HEAD = "this model has no halting head; train one with model.halting_head: true"
 
 
 class LayerCache:
@@ -122,6 +129,7 @@ class LoopedModel(nn.Module):
         )
         self.ln_out = nn.LayerNorm(config.d_model)
         self.head = nn.Linear(config.d_model, vocab_size, bias=False)
+        self.halt = nn.Linear(config.d_model, 1) if config.halting_head else None
         self.apply(_init_weights)
 
     def step(
@@ -160,6 +168,14 @@ class LoopedModel(nn.Module):
             raise ValueError(f"steps must be >= 1, got {steps}")
         last_state = deque(self.states(inputs, steps, cache), maxlen=1)[0]
         return self.head(last_state)
+
+    def halting(self, state: torch.Tensor, answer_mask: torch.Tensor) -> torch.Tensor:
+        """(B,) halting logit of a state: how sure the model is that this iteration is the one to read out,
+        averaged over the answer slots. Only models built with `halting_head` have one."""
+        if self.halt is None:
+            raise ValueError(NO_HALTING_HEAD)
+        mask = answer_mask.to(state.dtype)
+        return (self.halt(state).squeeze(-1) * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -128,6 +128,7 @@ def test_unknown_task_message_names_the_choices(capsys: pytest.CaptureFixture) -
         ["--stopping", "nope"],
         ["--stopping", "fixed"],
         ["--stopping", "oracle,fixed:x"],
+        ["--stopping", "oracle,halting"],  # the model has no halting head
         ["--lengths", "0"],
         ["--lengths", "x"],
         ["--lengths", "3-1"],
@@ -156,6 +157,11 @@ def test_bad_predict_prompts(capsys: pytest.CaptureFixture, cli_run: Path, promp
 def test_predict_unknown_stopping_rule(capsys: pytest.CaptureFixture, cli_run: Path) -> None:
     line = run_fails(capsys, ["predict", "--checkpoint", str(cli_run), "--stopping", "nope", "101"])
     assert "nope" in line
+
+
+def test_halting_on_a_model_without_a_halting_head(capsys: pytest.CaptureFixture, cli_run: Path) -> None:
+    line = run_fails(capsys, ["predict", "--checkpoint", str(cli_run), "--stopping", "halting", "101"])
+    assert "no halting head" in line and "model.halting_head: true" in line
 
 
 def test_predict_missing_input_file(capsys: pytest.CaptureFixture, cli_run: Path, tmp_path: Path) -> None:

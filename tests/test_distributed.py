@@ -17,7 +17,7 @@ from looped.config import RunConfig
 from looped.errors import LoopedError
 from looped.tasks import get_task
 from looped.training import distributed
-from looped.training.loss import supervision_steps
+from looped.training.loss import Supervision, supervision_steps
 from looped.training.trainer import Trainer
 
 TOLERANCE = 1e-4  # relative; the processes differ only in summation order (~1e-7 seen)
@@ -133,11 +133,13 @@ def test_rank_shards_cover_the_global_batch_once() -> None:
 
     task = get_task("addition")
     batch = task.sample_mixed(np.array([1, 1, 2, 3, 3, 3]), np.random.default_rng(0))
-    supervise_at = supervision_steps(batch, 3)
+    supervision = Supervision(supervision_steps(batch, 3), batch.steps + 2)
     shards = [distributed.shard(batch, distributed.rank_rows(r, 3)) for r in range(3)]
     assert sorted(len(s) for s in shards) == [2, 2, 2]
-    assert sum(distributed.supervised_tokens(s, [t[distributed.rank_rows(r, 3)] for t in supervise_at])
-               for r, s in enumerate(shards)) == distributed.supervised_tokens(batch, supervise_at)  # fmt: skip
+    assert sum(distributed.supervised_tokens(s, supervision.select(distributed.rank_rows(r, 3)))
+               for r, s in enumerate(shards)) == distributed.supervised_tokens(batch, supervision)  # fmt: skip
+    for r, s in enumerate(shards):  # the halting window travels with its rows
+        assert torch.equal(supervision.select(distributed.rank_rows(r, 3)).halting_until, s.steps + 2)
     rows = torch.cat([s.inputs for s in shards])
     assert sorted(map(tuple, rows.tolist())) == sorted(map(tuple, batch.inputs.tolist()))
     assert all(s.inputs.shape[1] == batch.inputs.shape[1] for s in shards)  # width (and the loss) unchanged

@@ -12,6 +12,7 @@ from looped.model import ModelConfig
 from looped.stopping import answer_confidence, get_stopping, stopping_names
 from looped.stopping.confidence import MaxConfidence, MaxConfidencePerExample
 from looped.stopping.fixed import FixedSteps
+from looped.stopping.halting import Halting
 from looped.stopping.oracle import Oracle
 from looped.tasks import Batch, get_task
 
@@ -25,6 +26,12 @@ def task():
 def model(task):
     config = ModelConfig(d_model=16, n_heads=2, n_layers=1, mlp_ratio=2)
     return scrambled_model(config, task.vocab_size, seed=3)
+
+
+@pytest.fixture(scope="module")
+def halting_model(task):
+    config = ModelConfig(d_model=16, n_heads=2, n_layers=1, mlp_ratio=2, halting_head=True)
+    return scrambled_model(config, task.vocab_size, seed=4)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +56,7 @@ def test_names() -> None:
         (" fixed:7 ", FixedSteps),
         ("confidence", MaxConfidence),
         ("confidence-per-example", MaxConfidencePerExample),
+        ("halting:3", Halting),
     ],
 )
 def test_get_stopping_builds_the_named_rule(spec: str, kind: type) -> None:
@@ -183,6 +191,30 @@ def test_batch_confidence_uses_one_step_for_the_whole_batch(model, mixed_batch: 
     assert torch.equal(prediction.tokens, logits[step - 1].argmax(dim=-1))
 
 
+@pytest.mark.parametrize("extra", [0, 5])
+@torch.no_grad()
+def test_halting_reads_each_example_where_its_halting_logit_peaks(
+    halting_model, mixed_batch: Batch, extra: int
+) -> None:
+    prediction = get_stopping(f"halting:{extra}").predict(halting_model, mixed_batch)
+    horizon = int(mixed_batch.steps.max()) + extra
+    states = [list(halting_model.states(mixed_batch.inputs, t))[-1] for t in range(1, horizon + 1)]  # from scratch
+    logit = torch.stack([halting_model.halt(state).squeeze(-1) for state in states])  # (horizon, B, W)
+    mask = mixed_batch.loss_mask.float()
+    mean_over_answer = (logit * mask).sum(-1) / mask.sum(-1)
+    best = mean_over_answer.argmax(dim=0)
+    assert torch.equal(prediction.steps, best + 1)
+    for row in range(len(mixed_batch)):
+        assert torch.equal(prediction.tokens[row], halting_model.head(states[best[row]][row]).argmax(dim=-1))
+    if extra:
+        assert len(set(prediction.steps.tolist())) > 1, "each example should stop at its own step here"
+
+
+def test_halting_needs_a_model_with_a_halting_head(model, mixed_batch: Batch) -> None:
+    with pytest.raises(ValueError, match="no halting head; train one with model.halting_head: true"):
+        get_stopping("halting").predict(model, mixed_batch)
+
+
 @torch.no_grad()
 def test_answer_confidence_is_the_masked_negative_log_max_probability() -> None:
     logits = torch.tensor([[[2.0, 0.0, 0.0], [0.0, 5.0, 1.0], [1.0, 1.0, 1.0]]])
@@ -194,24 +226,24 @@ def test_answer_confidence_is_the_masked_negative_log_max_probability() -> None:
 
 
 @torch.no_grad()
-def test_rules_do_not_look_at_the_answer(model, task, mixed_batch: Batch) -> None:
+def test_rules_do_not_look_at_the_answer(halting_model, task, mixed_batch: Batch) -> None:
     """Changing the targets (but not the answer-region mask) leaves every rule's prediction unchanged."""
     scrambled_targets = torch.where(mixed_batch.loss_mask, (mixed_batch.targets + 1) % 2, mixed_batch.targets)
     other = Batch(**{**mixed_batch.__dict__, "targets": scrambled_targets})
-    for spec in ("oracle", "fixed:3", "confidence:3", "confidence-per-example:3"):
+    for spec in ("oracle", "fixed:3", "confidence:3", "confidence-per-example:3", "halting:3"):
         rule = get_stopping(spec)
-        first, second = rule.predict(model, mixed_batch), rule.predict(model, other)
+        first, second = rule.predict(halting_model, mixed_batch), rule.predict(halting_model, other)
         assert torch.equal(first.tokens, second.tokens) and torch.equal(first.steps, second.steps)
 
 
 @torch.no_grad()
-def test_replayed_iterations_give_every_rule_its_own_prediction(model, mixed_batch: Batch) -> None:
+def test_replayed_iterations_give_every_rule_its_own_prediction(halting_model, mixed_batch: Batch) -> None:
     """Evaluation runs the loop once per batch and replays it; each rule must predict exactly as on the model."""
-    replay = RecordedLoop(model, mixed_batch.inputs)
-    for spec in ("confidence-per-example:3", "oracle", "fixed:2", "confidence:5", "fixed:9"):
+    replay = RecordedLoop(halting_model, mixed_batch.inputs)
+    for spec in ("confidence-per-example:3", "oracle", "fixed:2", "halting:1", "confidence:5", "fixed:9"):
         rule = get_stopping(spec)
-        direct, replayed = rule.predict(model, mixed_batch), rule.predict(replay, mixed_batch)
+        direct, replayed = rule.predict(halting_model, mixed_batch), rule.predict(replay, mixed_batch)
         assert torch.equal(direct.tokens, replayed.tokens) and torch.equal(direct.steps, replayed.steps)
-    assert len(replay.logits) == 9  # the longest horizon asked for, each step computed once
+    assert len(replay.recorded) == 9  # the longest horizon asked for, each step computed once
     with pytest.raises(ValueError, match="replays only"):
         next(replay.iterate(mixed_batch.inputs.clone(), 1))

@@ -23,7 +23,7 @@ from looped.errors import LoopedError
 from looped.model import ModelConfig
 from looped.tasks import get_task
 from looped.training.curriculum import Curriculum
-from looped.training.loss import looped_loss, supervision_steps
+from looped.training.loss import Supervision, halting_loss, looped_loss, supervision_steps
 from looped.training.schedule import learning_rate
 from looped.training.trainer import Trainer
 
@@ -397,7 +397,7 @@ def per_size_expectation(model, batch, steps_of_row: torch.Tensor) -> torch.Tens
 @torch.no_grad()
 def test_loss_reads_each_example_at_its_own_steps(copy_task, loss_model) -> None:
     batch = copy_task.sample_mixed(np.array([1, 2, 2, 3, 5, 5, 5, 4]), np.random.default_rng(1))
-    loss = looped_loss(loss_model, batch, [batch.steps])
+    loss = looped_loss(loss_model, batch, Supervision([batch.steps]))
     expected = per_size_expectation(loss_model, batch, batch.steps)
     torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
     # Sensitive: reading everyone at the largest step is a different number.
@@ -410,7 +410,7 @@ def test_loss_with_extra_supervision_averages_every_read_out(copy_task, loss_mod
     batch = copy_task.sample_mixed(np.array([1, 2, 3, 3, 4]), np.random.default_rng(2))
     supervise_at = supervision_steps(batch, 3)
     assert [(s - batch.steps).unique().tolist() for s in supervise_at] == [[0], [1], [2], [3]]
-    loss = looped_loss(loss_model, batch, supervise_at)
+    loss = looped_loss(loss_model, batch, Supervision(supervise_at))
     read_outs = [per_size_expectation(loss_model, batch, steps) for steps in supervise_at]
     torch.testing.assert_close(loss, sum(read_outs) / 4, rtol=1e-5, atol=1e-6)
 
@@ -418,9 +418,11 @@ def test_loss_with_extra_supervision_averages_every_read_out(copy_task, loss_mod
 @torch.no_grad()
 def test_loss_horizon_past_the_last_supervised_step_changes_nothing(copy_task, loss_model) -> None:
     batch = copy_task.sample_mixed(np.array([1, 2, 3]), np.random.default_rng(4))
-    expected = looped_loss(loss_model, batch, [batch.steps])
+    expected = looped_loss(loss_model, batch, Supervision([batch.steps]))
     for horizon in (1, 3, 8):
-        torch.testing.assert_close(looped_loss(loss_model, batch, [batch.steps], horizon), expected, rtol=0, atol=0)
+        torch.testing.assert_close(
+            looped_loss(loss_model, batch, Supervision([batch.steps]), horizon), expected, rtol=0, atol=0
+        )
 
 
 def test_extra_supervision_starts_at_its_curriculum_length(tmp_path: Path) -> None:
@@ -428,11 +430,12 @@ def test_extra_supervision_starts_at_its_curriculum_length(tmp_path: Path) -> No
     config.train.extra_supervised_steps, config.train.extra_supervision_from = 3, 3
     trainer = Trainer(config, tmp_path / "run", show_progress=False)
     trainer.curriculum.current_max = 2
-    batch, supervise_at = trainer.next_batch()
-    assert len(supervise_at) == 1 and torch.equal(supervise_at[0], batch.steps)
+    batch, supervision = trainer.next_batch()
+    assert len(supervision.answer_steps) == 1 and torch.equal(supervision.answer_steps[0], batch.steps)
+    assert supervision.halting_until is None  # no halting head
     trainer.curriculum.current_max = 3
-    batch, supervise_at = trainer.next_batch()
-    assert [(s - batch.steps).unique().tolist() for s in supervise_at] == [[0], [1], [2], [3]]
+    batch, supervision = trainer.next_batch()
+    assert [(s - batch.steps).unique().tolist() for s in supervision.answer_steps] == [[0], [1], [2], [3]]
 
 
 def test_supervision_steps_without_extra_is_t() -> None:
@@ -444,6 +447,68 @@ def test_supervision_steps_without_extra_is_t() -> None:
 def test_loss_gradient_reaches_every_parameter(copy_task, loss_model) -> None:
     model = copy.deepcopy(loss_model).train()
     batch = copy_task.sample_mixed(np.array([1, 3, 4]), np.random.default_rng(3))
-    looped_loss(model, batch, [batch.steps]).backward()
+    looped_loss(model, batch, Supervision([batch.steps])).backward()
     for name, parameter in model.named_parameters():
         assert parameter.grad is not None and bool(parameter.grad.abs().sum() > 0), name
+
+
+# --- the halting head -------------------------------------------------------------------------------------------
+
+
+def test_step_halting_loss_is_cross_entropy_of_t_among_the_window_steps() -> None:
+    logits = torch.tensor([[0.5, 2.0, -1.0, 3.0, 9.0], [1.0, 0.0, 0.0, 0.0, 0.0]])
+    oracle = torch.tensor([2, 1])
+    window = torch.tensor([[True, True, True, True, False], [True, True, True, True, True]])
+    first = -(2.0 - np.log(np.exp(0.5) + np.exp(2.0) + np.exp(-1.0) + np.exp(3.0)))  # step 5 is outside
+    second = -(1.0 - np.log(np.exp(1.0) + 4))
+    expected = torch.tensor((first + second) / 2, dtype=torch.float32)
+    torch.testing.assert_close(halting_loss(logits, oracle, window, "step"), expected)
+
+
+def test_binary_halting_loss_weighs_the_one_yes_like_all_the_nos() -> None:
+    logits = torch.tensor([[0.0, 2.0, -1.0, 7.0]])
+    window = torch.tensor([[True, True, True, False]])
+    softplus = lambda x: float(np.log1p(np.exp(x)))  # noqa: E731  -log sigmoid(-x)
+    expected = softplus(-2.0) + (softplus(0.0) + softplus(-1.0)) / 2  # step 2 yes; steps 1 and 3 no; 4 unjudged
+    torch.testing.assert_close(halting_loss(logits, torch.tensor([2]), window, "binary"), torch.tensor(expected))
+
+
+@torch.no_grad()
+def test_loss_with_a_halting_head_adds_the_weighted_halting_loss(copy_task) -> None:
+    model = scrambled_model(ModelConfig(d_model=16, n_heads=2, halting_head=True), copy_task.vocab_size, seed=5)
+    batch = copy_task.sample_mixed(np.array([1, 2, 3, 3]), np.random.default_rng(6))
+    answer_only = looped_loss(model, batch, Supervision([batch.steps]))
+    torch.testing.assert_close(answer_only, per_size_expectation(model, batch, batch.steps))
+    until = batch.steps + 2
+    states = [list(model.states(batch.inputs, t))[-1] for t in range(1, 6)]
+    logits = torch.stack([model.halting(state, batch.loss_mask) for state in states], dim=1)
+    window = torch.arange(1, 6) <= until.unsqueeze(1)
+    for kind in ("step", "binary"):
+        expected = answer_only + 0.5 * halting_loss(logits, batch.steps, window, kind)
+        torch.testing.assert_close(looped_loss(model, batch, Supervision([batch.steps], until, 0.5, kind)), expected)
+
+
+def test_halting_loss_trains_the_halting_head_and_the_loop(copy_task) -> None:
+    model = scrambled_model(ModelConfig(d_model=16, n_heads=2, halting_head=True), copy_task.vocab_size, seed=5)
+    batch = copy_task.sample_mixed(np.array([1, 3]), np.random.default_rng(6))
+    model.train()
+    halting_only = Supervision([batch.steps], batch.steps + 1, 1.0)
+    (looped_loss(model, batch, halting_only) - looped_loss(model, batch, Supervision([batch.steps]))).backward()
+    assert bool(model.halt.weight.grad.abs().sum() > 0)
+    assert bool(model.layers[0].attn.qkv.weight.grad.abs().sum() > 0)  # the clock lives in the loop
+    assert float(model.head.weight.grad.abs().max()) < 1e-6  # the answer read-out gets nothing from it (rounding)
+
+
+def test_trainer_supervises_the_halting_head_up_to_its_window(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size")
+    config.model.halting_head, config.train.halting_steps_past = True, 3
+    batch, supervision = Trainer(config, tmp_path / "run", show_progress=False).next_batch()
+    assert torch.equal(supervision.halting_until, batch.steps + 3)
+
+
+def test_a_halting_head_on_a_fixed_depth_baseline_is_an_error(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size")
+    config.model.halting_head, config.method = True, "ntp"
+    with pytest.raises(LoopedError, match="model.halting_head .* method 'ntp'"):
+        Trainer(config, tmp_path / "run", show_progress=False)
+    assert not (tmp_path / "run").exists()

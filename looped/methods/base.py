@@ -18,6 +18,7 @@ from torch import nn
 from looped.model import KVCache, LoopedModel
 from looped.stopping import Prediction, StoppingRule, get_stopping
 from looped.tasks import Batch, Task
+from looped.training.loss import Supervision
 
 if TYPE_CHECKING:
     from looped.config import RunConfig
@@ -36,9 +37,9 @@ class Method(ABC):
 
     @abstractmethod
     def loss(
-        self, model: nn.Module, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None
+        self, model: nn.Module, batch: Batch, supervision: Supervision, horizon: int | None = None
     ) -> torch.Tensor:
-        """Mean cross-entropy over the supervised tokens (`supervise_at`, `horizon`: looped supervision only)."""
+        """Mean cross-entropy over the supervised tokens (`supervision`, `horizon`: looped models only)."""
 
     @abstractmethod
     def predict(self, model: nn.Module, batch: Batch, rule: StoppingRule) -> Prediction:

@@ -13,7 +13,7 @@ from looped.config import RunConfig
 from looped.methods.base import FixedLoopModel, Method, fixed_depth_model, insert_columns, remove_columns
 from looped.stopping import Prediction, StoppingRule
 from looped.tasks import IGNORE, Batch, Task
-from looped.training.loss import looped_loss
+from looped.training.loss import Supervision, looped_loss
 
 
 class FullAnswerPause(Method):
@@ -23,10 +23,10 @@ class FullAnswerPause(Method):
         return fixed_depth_model(config, task, config.pause_tokens)
 
     def loss(
-        self, model: FixedLoopModel, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None
+        self, model: FixedLoopModel, batch: Batch, supervision: Supervision, horizon: int | None = None
     ) -> torch.Tensor:
         paused = with_pauses(model, batch)
-        return looped_loss(model.core, paused, [paused.steps])
+        return looped_loss(model.core, paused, Supervision([paused.steps]))
 
     @torch.no_grad()
     def predict(self, model: FixedLoopModel, batch: Batch, rule: StoppingRule) -> Prediction:

@@ -10,7 +10,7 @@ from looped.methods.base import Method
 from looped.model import LoopedModel, ModelConfig
 from looped.stopping import Prediction, StoppingRule
 from looped.tasks import Batch, Task
-from looped.training.loss import looped_loss
+from looped.training.loss import Supervision, looped_loss
 
 
 class Looped(Method):
@@ -24,9 +24,9 @@ class Looped(Method):
         return LoopedModel(self.model_config(config), task.vocab_size)
 
     def loss(
-        self, model: LoopedModel, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None
+        self, model: LoopedModel, batch: Batch, supervision: Supervision, horizon: int | None = None
     ) -> torch.Tensor:
-        return looped_loss(model, batch, supervise_at, horizon)
+        return looped_loss(model, batch, supervision, horizon)
 
     def predict(self, model: LoopedModel, batch: Batch, rule: StoppingRule) -> Prediction:
         return rule.predict(model, batch)

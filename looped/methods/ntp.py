@@ -15,6 +15,7 @@ from looped.methods.base import FixedLoopModel, Method, fixed_depth_model, inser
 from looped.model import KVCache
 from looped.stopping import Prediction, StoppingRule
 from looped.tasks import IGNORE, Batch, Task
+from looped.training.loss import Supervision
 
 
 class NextToken(Method):
@@ -24,7 +25,7 @@ class NextToken(Method):
         return fixed_depth_model(config, task)
 
     def loss(
-        self, model: FixedLoopModel, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None
+        self, model: FixedLoopModel, batch: Batch, supervision: Supervision, horizon: int | None = None
     ) -> torch.Tensor:
         total = torch.zeros((), device=batch.inputs.device)
         count = 0

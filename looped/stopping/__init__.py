@@ -6,6 +6,7 @@ from __future__ import annotations
 from looped.stopping.base import Prediction, StoppingRule, answer_confidence
 from looped.stopping.confidence import MaxConfidence, MaxConfidencePerExample
 from looped.stopping.fixed import FixedSteps
+from looped.stopping.halting import Halting
 from looped.stopping.oracle import Oracle
 
 _REGISTRY: dict[str, type[StoppingRule]] = {}
@@ -31,7 +32,7 @@ def get_stopping(spec: str, default_extra_steps: int = 20) -> StoppingRule:
     return _REGISTRY[name].from_argument(int(argument) if argument else None, default_extra_steps)
 
 
-for _rule in (Oracle, MaxConfidence, MaxConfidencePerExample, FixedSteps):
+for _rule in (Oracle, MaxConfidence, MaxConfidencePerExample, Halting, FixedSteps):
     register_stopping(_rule)
 
 __all__ = ["Prediction", "StoppingRule", "answer_confidence", "get_stopping", "register_stopping", "stopping_names"]

@@ -30,6 +30,10 @@ class StoppingRule(ABC):
             raise ValueError(f"stopping rule {cls.name!r} takes no argument")
         return cls()
 
+    def check(self, model: LoopedModel) -> None:
+        """Raise ValueError, naming the problem, if this rule cannot read out `model` (before any work is done)."""
+        return None  # most rules can read out any looped model
+
     @abstractmethod
     def predict(self, model: LoopedModel, batch: Batch) -> Prediction: ...
 

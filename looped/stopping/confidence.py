@@ -28,14 +28,19 @@ class MaxConfidence(StoppingRule):
     def from_argument(cls, argument: int | None, default_extra_steps: int) -> StoppingRule:
         return cls(default_extra_steps if argument is None else argument)
 
+    def score(self, model: LoopedModel, state: torch.Tensor, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B,) how much each example's read-out at this step is to be avoided: the lowest score wins."""
+        return answer_confidence(logits, mask)
+
     def predict(self, model: LoopedModel, batch: Batch) -> Prediction:
         horizon = int(batch.steps.max()) + self.extra_steps
         mask = batch.loss_mask.float()
         best_score = torch.full(batch.steps.shape, float("inf"), device=batch.inputs.device)
         tokens = torch.zeros_like(batch.inputs)
         steps = torch.zeros_like(batch.steps)
-        for step, logits in enumerate(model.iterate(batch.inputs, horizon), start=1):
-            score = answer_confidence(logits, mask)
+        for step, state in enumerate(model.states(batch.inputs, horizon), start=1):
+            logits = model.head(state)
+            score = self.score(model, state, logits, mask)
             if not self.per_example:
                 score = score.mean().expand_as(score)
             better = score < best_score

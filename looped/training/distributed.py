@@ -24,6 +24,7 @@ from torch import nn
 from looped.errors import LoopedError
 from looped.methods import Method, get_method
 from looped.tasks import Batch
+from looped.training.loss import Supervision
 
 # Ranks other than 0 wait in the next collective while rank 0 validates and writes checkpoints.
 TIMEOUT = timedelta(minutes=60)
@@ -115,9 +116,9 @@ def rank_rows(rank: int, world: int) -> slice:
     return slice(rank, None, world)
 
 
-def supervised_tokens(batch: Batch, supervise_at: list[torch.Tensor]) -> int:
+def supervised_tokens(batch: Batch, supervision: Supervision) -> int:
     """The token count `looped_loss` divides by: every supervised position, once per supervision step."""
-    return len(supervise_at) * int(batch.loss_mask.sum())
+    return len(supervision.answer_steps) * int(batch.loss_mask.sum())
 
 
 class LoopedLoss(nn.Module):
@@ -129,5 +130,5 @@ class LoopedLoss(nn.Module):
         self.model = model
         self.method = method if method is not None else get_method("looped")
 
-    def forward(self, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None) -> torch.Tensor:
-        return self.method.loss(self.model, batch, supervise_at, horizon)
+    def forward(self, batch: Batch, supervision: Supervision, horizon: int | None = None) -> torch.Tensor:
+        return self.method.loss(self.model, batch, supervision, horizon)

@@ -1,11 +1,17 @@
 """Step-dependent supervision: each example is supervised on the read-out after its own T(n) iterations.
 
 Optionally also at every step T(n)+1 .. T(n)+k, so that the correct answer becomes a fixed point of the loop
-rather than a state it passes through; maximum-confidence stopping relies on that. Those extra read-outs cost
-almost nothing: the loop runs to the batch's largest step anyway, only the read-out head is applied again.
+rather than a state it passes through. Those extra read-outs cost almost nothing: the loop runs to the batch's
+largest step anyway, only the read-out head is applied again.
+
+A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k its halting logit must peak
+at T(n). That is the only signal about T(n) it gets; the answer is still labelled at T(n) alone.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -13,25 +19,56 @@ import torch.nn.functional as F
 from looped.model import LoopedModel
 from looped.tasks import Batch
 
+HaltingLoss = Literal["step", "binary"]
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """Which read-outs of a batch are trained: the answer after each step of `answer_steps` ((B,) each), and
+    the halting head over steps 1 .. `halting_until` ((B,); None for a model without one)."""
+
+    answer_steps: list[torch.Tensor]
+    halting_until: torch.Tensor | None = None
+    halting_weight: float = 1.0
+    halting_loss: HaltingLoss = "step"
+
+    def select(self, rows: slice | torch.Tensor) -> Supervision:
+        return self._map(lambda steps: steps[rows])
+
+    def to(self, device: torch.device | str) -> Supervision:
+        return self._map(lambda steps: steps.to(device))
+
+    def _map(self, change) -> Supervision:
+        until = None if self.halting_until is None else change(self.halting_until)
+        return Supervision(
+            [change(steps) for steps in self.answer_steps], until, self.halting_weight, self.halting_loss
+        )
+
 
 def supervision_steps(batch: Batch, extra_steps: int) -> list[torch.Tensor]:
     """The steps at which each example is supervised: T(n), T(n)+1, ..., T(n)+extra_steps."""
     return [batch.steps + offset for offset in range(extra_steps + 1)]
 
 
-def looped_loss(
-    model: LoopedModel, batch: Batch, supervise_at: list[torch.Tensor], horizon: int | None = None
-) -> torch.Tensor:
-    """Mean cross-entropy over every supervised token, each example read out at its supervision step(s).
+def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, horizon: int | None = None) -> torch.Tensor:
+    """Mean cross-entropy over every supervised token, each example read out at its supervision step(s), plus
+    the weighted halting loss when the model has a halting head.
 
     The loop runs up to the largest step needed, or to `horizon` if larger (the reference runs every batch to
     a fixed horizon; those extra iterations only cost time). The read-out is applied only where supervised.
     """
-    horizon = max(horizon or 0, int(max(s.max() for s in supervise_at)))
+    answer_steps, halting_until = supervision.answer_steps, supervision.halting_until
+    needed = [int(steps.max()) for steps in answer_steps]
+    if halting_until is not None:
+        needed.append(int(halting_until.max()))
+    horizon = max(horizon or 0, *needed)
     total = torch.zeros((), device=batch.inputs.device)
     count = 0
+    halting_logits = []
     for step, state in enumerate(model.states(batch.inputs, horizon), start=1):
-        for target_step in supervise_at:
+        if halting_until is not None:
+            halting_logits.append(model.halting(state, batch.loss_mask))
+        for target_step in answer_steps:
             rows = target_step == step
             if not bool(rows.any()):
                 continue
@@ -39,4 +76,29 @@ def looped_loss(
             targets = batch.targets[rows]
             total = total + F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="sum")
             count += int(batch.loss_mask[rows].sum())
-    return total / max(count, 1)
+    loss = total / max(count, 1)
+    if halting_until is None:
+        return loss
+    stacked = torch.stack(halting_logits, dim=1)
+    window = torch.arange(1, horizon + 1, device=stacked.device) <= halting_until.unsqueeze(1)
+    return loss + supervision.halting_weight * halting_loss(stacked, batch.steps, window, supervision.halting_loss)
+
+
+def halting_loss(
+    halting_logits: torch.Tensor, oracle_steps: torch.Tensor, window: torch.Tensor, kind: HaltingLoss
+) -> torch.Tensor:
+    """Mean over examples of how far the halting head is from pointing at T(n), over the steps 1..S it was read at.
+
+    halting_logits (B, S) holds the logit after steps 1..S; `window` (B, S) marks the steps each example is
+    judged on. "step": cross-entropy of T(n) among the window's steps (the argmax that the rule takes);
+    "binary": a yes/no question per step, the one yes and the mean of the no's weighted equally.
+    """
+    if kind == "step":
+        return F.cross_entropy(halting_logits.masked_fill(~window, float("-inf")), oracle_steps - 1)
+    step = torch.arange(1, halting_logits.shape[1] + 1, device=halting_logits.device)
+    is_target = step == oracle_steps.unsqueeze(1)
+    per_step = F.binary_cross_entropy_with_logits(halting_logits, is_target.float(), reduction="none")
+    negatives = window & ~is_target
+    no = (per_step * negatives).sum(1) / negatives.sum(1).clamp(min=1)
+    yes = (per_step * is_target).sum(1)
+    return (yes + no).mean()

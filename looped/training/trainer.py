@@ -30,7 +30,7 @@ from looped.training import distributed
 from looped.training.checkpoint import load_trainer_state, save_model_folder, save_trainer_state, write_json
 from looped.training.curriculum import Curriculum
 from looped.training.distributed import LoopedLoss
-from looped.training.loss import supervision_steps
+from looped.training.loss import Supervision, supervision_steps
 from looped.training.metrics import MetricsLog
 from looped.training.progress import TrainingProgress
 from looped.training.schedule import learning_rate
@@ -110,6 +110,11 @@ class Trainer:
         self.is_main = self.rank == 0
         self.task = get_task(config.task, **config.task_options)
         self.method = get_method(config.method)
+        if config.model.halting_head and not self.method.uses_stopping:
+            raise LoopedError(
+                f"model.halting_head only applies to looped methods, not to method {config.method!r} "
+                "(its depth is fixed); drop --model.halting_head"
+            )
         torch.manual_seed(config.seed)
         self.model = self.method.build(config, self.task).to(self.device)
         if compile_model:
@@ -160,8 +165,8 @@ class Trainer:
         train = self.config.train
         return self.state.step >= min(train.max_steps, self.decay_start() + train.decay_steps)
 
-    def next_batch(self) -> tuple[Batch, list[torch.Tensor]]:
-        """This process's examples and supervision steps for the next step, on its device.
+    def next_batch(self) -> tuple[Batch, Supervision]:
+        """This process's examples and what to supervise for the next step, on its device.
 
         Every rank draws the whole global batch from the shared generator (so all agree on n and stay in
         step) and keeps its own rows; with one process that is the whole batch.
@@ -172,11 +177,16 @@ class Trainer:
         else:
             batch = self.task.sample(self.curriculum.sample_size(self.rng), train.batch_size, self.rng)
         extra_active = self.curriculum.current_max >= train.extra_supervision_from
-        supervise_at = supervision_steps(batch, train.extra_supervised_steps if extra_active else 0)
+        supervision = Supervision(
+            supervision_steps(batch, train.extra_supervised_steps if extra_active else 0),
+            batch.steps + train.halting_steps_past if self.config.model.halting_head else None,
+            train.halting_weight,
+            train.halting_loss,
+        )
         if self.world_size > 1:
             rows = distributed.rank_rows(self.rank, self.world_size)
-            batch, supervise_at = distributed.shard(batch, rows), [s[rows] for s in supervise_at]
-        return batch.to(self.device), [s.to(self.device) for s in supervise_at]
+            batch, supervision = distributed.shard(batch, rows), supervision.select(rows)
+        return batch.to(self.device), supervision.to(self.device)
 
     def train_step(self) -> dict[str, float]:
         train = self.config.train
@@ -184,16 +194,16 @@ class Trainer:
         lr = learning_rate(step, train.lr, train.warmup_steps, self.decay_start(), train.decay_steps)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        batch, supervise_at = self.next_batch()
+        batch, supervision = self.next_batch()
         weight = 1.0
         if self.world_size > 1:
             # DDP averages per-rank gradients; weighting each rank's mean loss by its share of the supervised
             # tokens makes that the gradient of the mean over the whole global batch (weight 1 when the
             # ranks' token counts are equal, as with per-size batching).
-            tokens = distributed.supervised_tokens(batch, supervise_at)
+            tokens = distributed.supervised_tokens(batch, supervision)
             weight = tokens * self.world_size / distributed.all_reduce_sum([tokens])[0]
         with self.autocast:
-            loss = self.loss_module(batch, supervise_at, self.horizon)
+            loss = self.loss_module(batch, supervision, self.horizon)
         self.optimizer.zero_grad(set_to_none=True)
         (loss * weight if weight != 1.0 else loss).backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), train.grad_clip)
