@@ -127,7 +127,8 @@ def step_profile(
     seed: int = 0,
     device: torch.device | str = "cpu",
 ) -> dict:
-    """Accuracy and confidence after each of 1..max_steps iterations at one length.
+    """Accuracy and confidence after each of 1..max_steps iterations at one length, and for a model with a
+    halting head the share of examples whose halting logit peaks at each step (among these steps).
 
     This is where a model shows whether its answer settles after T(n) or keeps changing.
     """
@@ -136,15 +137,24 @@ def step_profile(
     correct = np.zeros(max_steps)
     confidence_loss = np.zeros(max_steps)
     max_probability = np.zeros(max_steps)
+    halting_peaks = np.zeros(max_steps)
     batches = fresh_batches(task, length, samples, batch_size, seed, device)
     for batch in batches:
         mask = batch.loss_mask.float()
-        for index, logits in enumerate(model.iterate(batch.inputs, max_steps)):
+        halting = []
+        for index, state in enumerate(model.states(batch.inputs, max_steps)):
+            logits = model.head(state)
+            if model.halt is not None:
+                halting.append(model.halting(state, batch.loss_mask))
             correct[index] += float(exact_match(logits.argmax(dim=-1), batch).sum())
             confidence_loss[index] += float(answer_confidence(logits, mask).sum())
             probs = torch.softmax(logits.float(), dim=-1).max(dim=-1).values
             max_probability[index] += float(((probs * mask).sum(1) / mask.sum(1)).sum())
+        if halting:
+            peaks = torch.stack(halting, dim=1).argmax(dim=1)
+            halting_peaks += np.bincount(peaks.cpu().numpy(), minlength=max_steps)
     model.train(was_training)
+    halting_share = {"halting_peak_share": (halting_peaks / samples).tolist()} if model.halt is not None else {}
     return {
         "length": length,
         "oracle_steps": int(batches[0].steps[0]),
@@ -153,4 +163,5 @@ def step_profile(
         "accuracy": (correct / samples).tolist(),
         "confidence_loss": (confidence_loss / samples).tolist(),
         "mean_max_probability": (max_probability / samples).tolist(),
+        **halting_share,
     }

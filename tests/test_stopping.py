@@ -7,7 +7,7 @@ import pytest
 import torch
 from conftest import scrambled_model
 
-from looped.evaluation import RecordedLoop
+from looped.evaluation import RecordedLoop, exact_match, fresh_batches, step_profile
 from looped.model import ModelConfig
 from looped.stopping import answer_confidence, get_stopping, stopping_names
 from looped.stopping.confidence import MaxConfidence, MaxConfidencePerExample
@@ -247,3 +247,25 @@ def test_replayed_iterations_give_every_rule_its_own_prediction(halting_model, m
     assert len(replay.recorded) == 9  # the longest horizon asked for, each step computed once
     with pytest.raises(ValueError, match="replays only"):
         next(replay.iterate(mixed_batch.inputs.clone(), 1))
+
+
+@torch.no_grad()
+def test_step_profile_counts_where_the_halting_head_peaks(halting_model, task) -> None:
+    profile = step_profile(halting_model, task, length=3, max_steps=7, samples=12, batch_size=5, seed=9)
+    batches = fresh_batches(task, 3, 12, 5, seed=9, device="cpu")
+    peaks, correct = np.zeros(7), np.zeros(7)
+    for batch in batches:
+        for row in range(len(batch)):
+            one = batch.select(slice(row, row + 1))
+            logit = [
+                float(halting_model.halting(list(halting_model.states(one.inputs, t))[-1], one.loss_mask))
+                for t in range(1, 8)
+            ]
+            peaks[int(np.argmax(logit))] += 1
+        for t in range(1, 8):
+            correct[t - 1] += float(exact_match(halting_model(batch.inputs, t).argmax(-1), batch).sum())
+    assert profile["halting_peak_share"] == pytest.approx((peaks / 12).tolist())
+    assert profile["accuracy"] == pytest.approx((correct / 12).tolist())
+    assert "halting_peak_share" not in step_profile(
+        scrambled_model(ModelConfig(d_model=8, n_heads=2), task.vocab_size), task, 3, 4, 4
+    )
