@@ -32,7 +32,6 @@ from looped.config import RECIPES, RunConfig
 from looped.evaluation import evaluate_rules, fresh_batches
 from looped.methods.looped import Looped
 from looped.stopping import get_stopping
-from looped.training.loss import halting_loss
 from looped.training.trainer import Trainer
 
 
@@ -50,17 +49,12 @@ def parity_recipe(seed: int, overrides: list[str]) -> RunConfig:
     return RunConfig.from_dict(data)
 
 
-def variant_loss(
-    fixed_point: float, not_wrong: float, unsure: float, halting: float, halting_kind: str, steps_past: int
-):
+def variant_loss(fixed_point: float, not_wrong: float, unsure: float, steps_past: int):
     def loss(model, batch, supervise_at, horizon=None) -> torch.Tensor:
         oracle, mask = batch.steps, batch.loss_mask.float()
         tokens = mask.sum()
         total = torch.zeros(())
-        halting_logits = []
         for step, state in enumerate(model.states(batch.inputs, int(oracle.max()) + steps_past), start=1):
-            if halting:
-                halting_logits.append(model.halting(state, batch.loss_mask))
             logits = model.head(state)
             log_probs = torch.log_softmax(logits.float(), dim=-1)  # shared by every term
             per_token = F.nll_loss(log_probs.transpose(1, 2), batch.targets, reduction="none") * mask
@@ -77,10 +71,6 @@ def variant_loss(
             if unsure:
                 flat = (-log_probs.mean(-1) * mask).sum(1)
                 total = total + unsure * (flat * off_target).sum() / tokens / (int(oracle.max()) + steps_past - 1)
-        if halting:
-            stacked = torch.stack(halting_logits, dim=1)
-            window = torch.arange(1, stacked.shape[1] + 1) <= (oracle + steps_past).unsqueeze(1)
-            total = total + halting * halting_loss(stacked, oracle, window, halting_kind)
         return total
 
     return loss
@@ -92,18 +82,14 @@ def main() -> None:
     parser.add_argument("--fixed-point", type=float, default=0.0)
     parser.add_argument("--not-wrong", type=float, default=0.0)
     parser.add_argument("--unsure", type=float, default=0.0)
-    parser.add_argument("--halting", type=float, default=0.0, help="weight of the halting head's loss")
-    parser.add_argument("--halting-kind", choices=("step", "binary"), default="step")
     parser.add_argument("--steps-past", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", nargs="*", default=[], help="recipe overrides, key=value (YAML values)")
     parser.add_argument("--out", type=Path, default=Path("runs/loss-variants"))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    config = parity_recipe(args.seed, args.set + (["model.halting_head=true"] if args.halting else []))
-    Looped.loss = staticmethod(
-        variant_loss(args.fixed_point, args.not_wrong, args.unsure, args.halting, args.halting_kind, args.steps_past)
-    )
+    config = parity_recipe(args.seed, args.set)
+    Looped.loss = staticmethod(variant_loss(args.fixed_point, args.not_wrong, args.unsure, args.steps_past))
     started = time.perf_counter()
     summary = Trainer(config, args.out / args.name, show_progress=False).run()
     record = {
@@ -114,7 +100,7 @@ def main() -> None:
         "best_step": summary["best_step"],
     }
     model = LoopedTransformer.from_pretrained(args.out / args.name)
-    names = ("oracle", "confidence", "confidence-per-example") + (("halting",) if args.halting else ())
+    names = ("oracle", "confidence", "confidence-per-example")
     rules = [get_stopping(name, config.confidence_extra_steps) for name in names]
     for n in (25, 40):
         batches = fresh_batches(model.task, n, 500, 250, seed=12345, device="cpu")

@@ -51,8 +51,9 @@ class TrainConfig:
     `extra_supervision_from` (the algorithm is learnt faster on short inputs without it).
 
     A model with a halting head (model.halting_head) is also trained to point at T(n) among the steps
-    1 .. T(n) + `halting_steps_past`, with weight `halting_weight`: `halting_loss` "step" treats that as
-    choosing one step (a softmax over them), "binary" as a yes/no question at each step."""
+    1 .. T(n) + `halting_steps_past`, with weight `halting_weight`, from the same curriculum length on:
+    `halting_loss` "step" treats that as choosing one step (a softmax over them), "binary" as a yes/no
+    question at each step."""
 
     max_steps: int = 20000
     batch_size: int = 64

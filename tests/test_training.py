@@ -499,10 +499,14 @@ def test_halting_loss_trains_the_halting_head_and_the_loop(copy_task) -> None:
     assert float(model.head.weight.grad.abs().max()) < 1e-6  # the answer read-out gets nothing from it (rounding)
 
 
-def test_trainer_supervises_the_halting_head_up_to_its_window(tmp_path: Path) -> None:
+def test_trainer_supervises_the_halting_head_up_to_its_window_from_its_curriculum_length(tmp_path: Path) -> None:
     config = resume_config(False, "per-size")
-    config.model.halting_head, config.train.halting_steps_past = True, 3
-    batch, supervision = Trainer(config, tmp_path / "run", show_progress=False).next_batch()
+    config.model.halting_head, config.train.halting_steps_past, config.train.extra_supervision_from = True, 3, 4
+    trainer = Trainer(config, tmp_path / "run", show_progress=False)
+    trainer.curriculum.current_max = 3
+    assert trainer.next_batch()[1].halting_until is None  # not yet
+    trainer.curriculum.current_max = 4
+    batch, supervision = trainer.next_batch()
     assert torch.equal(supervision.halting_until, batch.steps + 3)
 
 
