@@ -60,6 +60,16 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert not (results / "parity" / "ntp" / "seed0.json").exists()
 
 
+def test_a_halting_head_is_evaluated_with_its_rule_and_left_out_of_baselines(tmp_path: Path) -> None:
+    argv = reproduce(tmp_path)
+    argv[argv.index("--override") + 1] = TINY.replace("n_heads: 2}", "n_heads: 2, halting_head: true}")
+    cli_main(argv)
+    looped = json.loads((tmp_path / "results" / "parity" / "looped" / "seed0.json").read_text())
+    assert set(looped["rules"]) == {"oracle", "confidence", "confidence-per-example", "halting"}
+    configs = {m: (tmp_path / "runs" / "parity" / m / "seed0" / "config.yaml").read_text() for m in ("looped", "ntp")}
+    assert "halting_head: true" in configs["looped"] and "halting_head: false" in configs["ntp"]
+
+
 def test_interrupted_run_is_resumed(tmp_path: Path) -> None:
     """A run directory with a last/ checkpoint but no summary is continued, not restarted."""
     from looped.cli.train import prepare_run_dir

@@ -83,7 +83,9 @@ def merge(base: dict, update: dict) -> dict:
 
 
 def run_config(task: str, method: str, seed: int, args: Namespace) -> RunConfig:
-    """The task's recipe (or the defaults, with a note, when it has none), the method and seed, the overrides."""
+    """The task's recipe (or the defaults, with a note, when it has none), the method and seed, the overrides.
+    A halting head in the recipe is the looped model's: baselines, whose depth is fixed, are built without it."""
+    from looped.methods import get_method
     from looped.report import console
 
     recipe_file = RECIPES / f"{task}.yaml"
@@ -95,7 +97,10 @@ def run_config(task: str, method: str, seed: int, args: Namespace) -> RunConfig:
     overrides: dict[str, Any] = {"task": task, "method": method, "seed": seed}
     if args.max_steps is not None:
         overrides["train"] = {"max_steps": int(args.max_steps)}
-    return RunConfig.from_dict(merge(merge(recipe, dict(args.override)), overrides))
+    config = RunConfig.from_dict(merge(merge(recipe, dict(args.override)), overrides))
+    if not get_method(method).uses_stopping:
+        config.model.halting_head = False
+    return config
 
 
 def train(config: RunConfig, run_dir: Path, device: Any, progress: bool) -> dict:
@@ -155,7 +160,8 @@ def evaluate(run_dir: Path, lengths: list[int], samples: int, device: Any, progr
     options = dict(config.task_options)
     if config.task == "multiplication":
         options["first_operand_bits"] = 2
-    rules = model.method.rules(LOOPED_RULES, config.confidence_extra_steps)
+    names = LOOPED_RULES + (("halting",) if config.model.halting_head else ())
+    rules = model.method.rules(names, config.confidence_extra_steps)
     with Progress(console=console, transient=True, disable=not progress) as bar:
         job = bar.add_task(f"evaluating {config.task} {config.method}", total=len(lengths) * len(rules))
         return accuracy_by_length(
