@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from looped.model import ModelConfig
-from looped.training.loss import HaltingLoss
+from looped.training.loss import HaltingTarget
 
 RECIPES = Path(__file__).resolve().parent.parent / "configs"
 
@@ -50,10 +50,9 @@ class TrainConfig:
     the answer becomes a fixed point of the loop, once the curriculum's maximum length has reached
     `extra_supervision_from` (the algorithm is learnt faster on short inputs without it).
 
-    A model with a halting head (model.halting_head) is also trained to point at T(n) among the steps
-    1 .. T(n) + `halting_steps_past`, with weight `halting_weight`, from the same curriculum length on:
-    `halting_loss` "step" treats that as choosing one step (a softmax over them), "binary" as a yes/no
-    question at each step."""
+    A model with a halting head (model.halting_head) is also asked "stop here?" at every step 1 .. T(n) +
+    `halting_steps_past`, with weight `halting_weight`, from the same curriculum length on: yes from T(n) on
+    (`halting_target` "from") or at T(n) only ("at")."""
 
     max_steps: int = 20000
     batch_size: int = 64
@@ -68,7 +67,7 @@ class TrainConfig:
     extra_supervision_from: int = 1
     halting_steps_past: int = 4
     halting_weight: float = 1.0
-    halting_loss: HaltingLoss = "step"
+    halting_target: HaltingTarget = "from"
     eval_every: int = 250
     eval_samples: int = 256
     val_lengths: list[int] = field(default_factory=lambda: [25])

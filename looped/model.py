@@ -5,8 +5,8 @@ With input injection the embedded input is added to the state before every itera
 and the read-out after every iteration gives that step's answer. Without injection the loop starts from the
 embedded input and never sees it again (the ablation).
 
-An optional halting head reads, after every iteration, one logit saying "this is the step to stop at"; it is
-trained to peak at T(n) (looped.training.loss) and read by the `halting` stopping rule.
+An optional halting head reads, after every iteration, one logit saying "stop here"; it is trained to say yes
+at T(n) (looped.training.loss) and read by the `halting` stopping rule.
 
 For next-token decoding, an optional `KVCache` keeps the keys and values of every position already seen, one
 slot per (loop iteration, layer): each iteration of a causal looped model only looks back at earlier positions
@@ -170,8 +170,8 @@ class LoopedModel(nn.Module):
         return self.head(last_state)
 
     def halting(self, state: torch.Tensor, answer_mask: torch.Tensor) -> torch.Tensor:
-        """(B,) halting logit of a state: how sure the model is that this iteration is the one to read out,
-        averaged over the answer slots. Only models built with `halting_head` have one."""
+        """(B,) halting logit of a state, averaged over the answer slots: > 0 means "stop and read out here".
+        Only models built with `halting_head` have one."""
         if self.halt is None:
             raise ValueError(NO_HALTING_HEAD)
         mask = answer_mask.to(state.dtype)

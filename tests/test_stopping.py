@@ -191,23 +191,53 @@ def test_batch_confidence_uses_one_step_for_the_whole_batch(model, mixed_batch: 
     assert torch.equal(prediction.tokens, logits[step - 1].argmax(dim=-1))
 
 
-@pytest.mark.parametrize("extra", [0, 5])
+class ScriptedHalting(torch.nn.Module):
+    """A stand-in model: the state after step t is t everywhere (so the read-out predicts token t), and each
+    row's halting logit follows a script over the steps."""
+
+    halt = True
+
+    def __init__(self, script: list[list[float]]) -> None:
+        super().__init__()
+        self.script = torch.tensor(script)  # (B, steps)
+
+    def states(self, inputs: torch.Tensor, max_steps: int):
+        for step in range(1, max_steps + 1):
+            yield torch.full(inputs.shape, float(step))
+
+    def head(self, state: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.one_hot(state.long(), 64).float()
+
+    def halting(self, state: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.script[:, int(state[0, 0]) - 1]
+
+
 @torch.no_grad()
-def test_halting_reads_each_example_where_its_halting_logit_peaks(
-    halting_model, mixed_batch: Batch, extra: int
-) -> None:
-    prediction = get_stopping(f"halting:{extra}").predict(halting_model, mixed_batch)
-    horizon = int(mixed_batch.steps.max()) + extra
+def test_halting_stops_at_the_first_yes_else_where_the_logit_came_closest(mixed_batch: Batch) -> None:
+    batch = mixed_batch.select(slice(0, 4))
+    extra = 6 - int(batch.steps.max())  # a horizon of 6 steps
+    script = [
+        [-3.0, 0.5, 2.0, -1.0, 5.0, 1.0],  # first yes at step 2, though step 5 is higher
+        [-3.0, -2.0, -0.5, -1.0, -4.0, -0.7],  # never: the highest logit, step 3
+        [1.0, 9.0, 9.0, 9.0, 9.0, 9.0],  # at once
+        [-1.0, -1.0, -1.0, -1.0, -1.0, 0.1],  # at the last step of the horizon
+    ]
+    prediction = get_stopping(f"halting:{extra}").predict(ScriptedHalting(script), batch)
+    assert prediction.steps.tolist() == [2, 3, 1, 6]
+    assert torch.equal(prediction.tokens, prediction.steps[:, None].expand_as(batch.inputs))
+
+
+@torch.no_grad()
+def test_halting_rule_on_a_real_halting_head(halting_model, mixed_batch: Batch) -> None:
+    prediction = get_stopping("halting:5").predict(halting_model, mixed_batch)
+    horizon = int(mixed_batch.steps.max()) + 5
     states = [list(halting_model.states(mixed_batch.inputs, t))[-1] for t in range(1, horizon + 1)]  # from scratch
-    logit = torch.stack([halting_model.halt(state).squeeze(-1) for state in states])  # (horizon, B, W)
-    mask = mixed_batch.loss_mask.float()
-    mean_over_answer = (logit * mask).sum(-1) / mask.sum(-1)
-    best = mean_over_answer.argmax(dim=0)
-    assert torch.equal(prediction.steps, best + 1)
-    for row in range(len(mixed_batch)):
-        assert torch.equal(prediction.tokens[row], halting_model.head(states[best[row]][row]).argmax(dim=-1))
-    if extra:
-        assert len(set(prediction.steps.tolist())) > 1, "each example should stop at its own step here"
+    logits = torch.stack([halting_model.halting(state, mixed_batch.loss_mask) for state in states], dim=1)
+    for row, logit in enumerate(logits.tolist()):
+        yes = [t for t, value in enumerate(logit, start=1) if value > 0]
+        expected = yes[0] if yes else int(np.argmax(logit)) + 1
+        assert prediction.steps[row] == expected
+        assert torch.equal(prediction.tokens[row], halting_model.head(states[expected - 1][row]).argmax(dim=-1))
 
 
 def test_halting_needs_a_model_with_a_halting_head(model, mixed_batch: Batch) -> None:

@@ -455,22 +455,24 @@ def test_loss_gradient_reaches_every_parameter(copy_task, loss_model) -> None:
 # --- the halting head -------------------------------------------------------------------------------------------
 
 
-def test_step_halting_loss_is_cross_entropy_of_t_among_the_window_steps() -> None:
-    logits = torch.tensor([[0.5, 2.0, -1.0, 3.0, 9.0], [1.0, 0.0, 0.0, 0.0, 0.0]])
-    oracle = torch.tensor([2, 1])
-    window = torch.tensor([[True, True, True, True, False], [True, True, True, True, True]])
-    first = -(2.0 - np.log(np.exp(0.5) + np.exp(2.0) + np.exp(-1.0) + np.exp(3.0)))  # step 5 is outside
-    second = -(1.0 - np.log(np.exp(1.0) + 4))
-    expected = torch.tensor((first + second) / 2, dtype=torch.float32)
-    torch.testing.assert_close(halting_loss(logits, oracle, window, "step"), expected)
+def softplus(x: float) -> float:
+    return float(np.log1p(np.exp(x)))  # -log sigmoid(-x): the binary cross-entropy of logit x for "no"
 
 
-def test_binary_halting_loss_weighs_the_one_yes_like_all_the_nos() -> None:
+def test_halting_loss_at_t_weighs_the_one_yes_like_all_the_nos() -> None:
     logits = torch.tensor([[0.0, 2.0, -1.0, 7.0]])
     window = torch.tensor([[True, True, True, False]])
-    softplus = lambda x: float(np.log1p(np.exp(x)))  # noqa: E731  -log sigmoid(-x)
     expected = softplus(-2.0) + (softplus(0.0) + softplus(-1.0)) / 2  # step 2 yes; steps 1 and 3 no; 4 unjudged
-    torch.testing.assert_close(halting_loss(logits, torch.tensor([2]), window, "binary"), torch.tensor(expected))
+    torch.testing.assert_close(halting_loss(logits, torch.tensor([2]), window, "at"), torch.tensor(expected))
+
+
+def test_halting_loss_from_t_says_yes_at_every_step_from_t_in_the_window() -> None:
+    logits = torch.tensor([[0.5, -1.0, 3.0, 1.0, -9.0], [2.0, 1.0, 0.0, 0.0, 0.0]])
+    window = torch.tensor([[True, True, True, True, False], [True, True, True, True, True]])
+    first = (softplus(-3.0) + softplus(-1.0)) / 2 + (softplus(0.5) + softplus(-1.0)) / 2  # T = 3; step 5 unjudged
+    second = (softplus(-2.0) + softplus(-1.0) + 3 * softplus(0.0)) / 5  # T = 1: every step is a yes, no no's
+    expected = torch.tensor((first + second) / 2)
+    torch.testing.assert_close(halting_loss(logits, torch.tensor([3, 1]), window, "from"), expected)
 
 
 @torch.no_grad()
@@ -483,9 +485,10 @@ def test_loss_with_a_halting_head_adds_the_weighted_halting_loss(copy_task) -> N
     states = [list(model.states(batch.inputs, t))[-1] for t in range(1, 6)]
     logits = torch.stack([model.halting(state, batch.loss_mask) for state in states], dim=1)
     window = torch.arange(1, 6) <= until.unsqueeze(1)
-    for kind in ("step", "binary"):
-        expected = answer_only + 0.5 * halting_loss(logits, batch.steps, window, kind)
-        torch.testing.assert_close(looped_loss(model, batch, Supervision([batch.steps], until, 0.5, kind)), expected)
+    for target in ("at", "from"):
+        expected = answer_only + 0.5 * halting_loss(logits, batch.steps, window, target)
+        supervision = Supervision([batch.steps], until, 0.5, target)
+        torch.testing.assert_close(looped_loss(model, batch, supervision), expected)
 
 
 def test_halting_loss_trains_the_halting_head_and_the_loop(copy_task) -> None:

@@ -38,6 +38,22 @@ class StoppingRule(ABC):
     def predict(self, model: LoopedModel, batch: Batch) -> Prediction: ...
 
 
+class LooksPastOracle(StoppingRule):
+    """A rule that may run up to `extra_steps` iterations past T(n) (`name:K` sets K)."""
+
+    def __init__(self, extra_steps: int = 20) -> None:
+        if extra_steps < 0:
+            raise ValueError(f"{self.name} stopping needs extra steps >= 0, got {extra_steps}")
+        self.extra_steps = extra_steps
+
+    @classmethod
+    def from_argument(cls, argument: int | None, default_extra_steps: int) -> StoppingRule:
+        return cls(default_extra_steps if argument is None else argument)
+
+    def horizon(self, batch: Batch) -> int:
+        return int(batch.steps.max()) + self.extra_steps
+
+
 def answer_confidence(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Per-example cross-entropy of the prediction against its own argmax over the answer region.
 

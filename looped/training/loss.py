@@ -4,8 +4,8 @@ Optionally also at every step T(n)+1 .. T(n)+k, so that the correct answer becom
 rather than a state it passes through. Those extra read-outs cost almost nothing: the loop runs to the batch's
 largest step anyway, only the read-out head is applied again.
 
-A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k its halting logit must peak
-at T(n). That is the only signal about T(n) it gets; the answer is still labelled at T(n) alone.
+A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k its halting logit must say
+"stop" at T(n) (and, by choice, after it) and not before. The answer is still labelled at T(n) alone.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from looped.model import LoopedModel
 from looped.tasks import Batch
 
-HaltingLoss = Literal["step", "binary"]
+HaltingTarget = Literal["at", "from"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Supervision:
     answer_steps: list[torch.Tensor]
     halting_until: torch.Tensor | None = None
     halting_weight: float = 1.0
-    halting_loss: HaltingLoss = "step"
+    halting_target: HaltingTarget = "from"
 
     def select(self, rows: slice | torch.Tensor) -> Supervision:
         return self._map(lambda steps: steps[rows])
@@ -41,7 +41,7 @@ class Supervision:
     def _map(self, change) -> Supervision:
         until = None if self.halting_until is None else change(self.halting_until)
         return Supervision(
-            [change(steps) for steps in self.answer_steps], until, self.halting_weight, self.halting_loss
+            [change(steps) for steps in self.answer_steps], until, self.halting_weight, self.halting_target
         )
 
 
@@ -81,24 +81,24 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
         return loss
     stacked = torch.stack(halting_logits, dim=1)
     window = torch.arange(1, horizon + 1, device=stacked.device) <= halting_until.unsqueeze(1)
-    return loss + supervision.halting_weight * halting_loss(stacked, batch.steps, window, supervision.halting_loss)
+    return loss + supervision.halting_weight * halting_loss(stacked, batch.steps, window, supervision.halting_target)
 
 
 def halting_loss(
-    halting_logits: torch.Tensor, oracle_steps: torch.Tensor, window: torch.Tensor, kind: HaltingLoss
+    halting_logits: torch.Tensor, oracle_steps: torch.Tensor, window: torch.Tensor, target: HaltingTarget
 ) -> torch.Tensor:
-    """Mean over examples of how far the halting head is from pointing at T(n), over the steps 1..S it was read at.
+    """Mean over examples of the halting head's error on "stop here?", asked at each step of the window.
 
     halting_logits (B, S) holds the logit after steps 1..S; `window` (B, S) marks the steps each example is
-    judged on. "step": cross-entropy of T(n) among the window's steps (the argmax that the rule takes);
-    "binary": a yes/no question per step, the one yes and the mean of the no's weighted equally.
+    judged on. The answer is yes at T(n) only (`target` "at") or at every step from T(n) on ("from": a step
+    edge, which a linear read-out of a clock can place more sharply than a one-step peak). The yes steps and
+    the no steps weigh the same, however many of each there are.
     """
-    if kind == "step":
-        return F.cross_entropy(halting_logits.masked_fill(~window, float("-inf")), oracle_steps - 1)
     step = torch.arange(1, halting_logits.shape[1] + 1, device=halting_logits.device)
-    is_target = step == oracle_steps.unsqueeze(1)
-    per_step = F.binary_cross_entropy_with_logits(halting_logits, is_target.float(), reduction="none")
-    negatives = window & ~is_target
-    no = (per_step * negatives).sum(1) / negatives.sum(1).clamp(min=1)
-    yes = (per_step * is_target).sum(1)
-    return (yes + no).mean()
+    oracle = oracle_steps.unsqueeze(1)
+    yes = window & ((step == oracle) if target == "at" else (step >= oracle))
+    no = window & ~yes
+    per_step = F.binary_cross_entropy_with_logits(halting_logits, yes.float(), reduction="none")
+    mean_yes = (per_step * yes).sum(1) / yes.sum(1).clamp(min=1)
+    mean_no = (per_step * no).sum(1) / no.sum(1).clamp(min=1)
+    return (mean_yes + mean_no).mean()

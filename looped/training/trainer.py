@@ -181,7 +181,7 @@ class Trainer:
             supervision_steps(batch, train.extra_supervised_steps if extra_active else 0),
             batch.steps + train.halting_steps_past if self.config.model.halting_head and extra_active else None,
             train.halting_weight,
-            train.halting_loss,
+            train.halting_target,
         )
         if self.world_size > 1:
             rows = distributed.rank_rows(self.rank, self.world_size)
