@@ -15,6 +15,7 @@ from torch import nn
 from looped.methods import Method, get_method
 from looped.model import LoopedModel
 from looped.stopping import Prediction, StoppingRule, answer_confidence
+from looped.stopping.halting import Halting
 from looped.tasks import Batch, Task
 
 
@@ -127,8 +128,9 @@ def step_profile(
     seed: int = 0,
     device: torch.device | str = "cpu",
 ) -> dict:
-    """Accuracy and confidence after each of 1..max_steps iterations at one length, and for a model with a
-    halting head the share of examples whose halting logit peaks at each step (among these steps).
+    """Accuracy and confidence after each of 1..max_steps iterations at one length. For a model with a
+    halting head also its mean probability of "stop here" per step, and the share of examples that the
+    `halting` rule stops at each step when it may run to max_steps.
 
     This is where a model shows whether its answer settles after T(n) or keeps changing.
     """
@@ -137,31 +139,37 @@ def step_profile(
     correct = np.zeros(max_steps)
     confidence_loss = np.zeros(max_steps)
     max_probability = np.zeros(max_steps)
-    halting_peaks = np.zeros(max_steps)
+    halting_probability = np.zeros(max_steps)
+    halting_stops = np.zeros(max_steps + 1)
     batches = fresh_batches(task, length, samples, batch_size, seed, device)
+    oracle_steps = int(batches[0].steps[0])
     for batch in batches:
         mask = batch.loss_mask.float()
-        halting = []
-        for index, state in enumerate(model.states(batch.inputs, max_steps)):
+        loop = RecordedLoop(model, batch.inputs)
+        for index, state in enumerate(loop.states(batch.inputs, max_steps)):
             logits = model.head(state)
-            if model.halt is not None:
-                halting.append(model.halting(state, batch.loss_mask))
             correct[index] += float(exact_match(logits.argmax(dim=-1), batch).sum())
             confidence_loss[index] += float(answer_confidence(logits, mask).sum())
             probs = torch.softmax(logits.float(), dim=-1).max(dim=-1).values
             max_probability[index] += float(((probs * mask).sum(1) / mask.sum(1)).sum())
-        if halting:
-            peaks = torch.stack(halting, dim=1).argmax(dim=1)
-            halting_peaks += np.bincount(peaks.cpu().numpy(), minlength=max_steps)
+            if model.halt is not None:
+                halting_probability[index] += float(torch.sigmoid(model.halting(state, batch.loss_mask)).sum())
+        if model.halt is not None and max_steps >= oracle_steps:
+            stops = Halting(max_steps - oracle_steps).predict(loop, batch).steps
+            halting_stops += np.bincount(stops.cpu().numpy(), minlength=max_steps + 1)
     model.train(was_training)
-    halting_share = {"halting_peak_share": (halting_peaks / samples).tolist()} if model.halt is not None else {}
+    halting = {}
+    if model.halt is not None:
+        halting["halting_probability"] = (halting_probability / samples).tolist()
+        if max_steps >= oracle_steps:
+            halting["halting_stop_share"] = (halting_stops[1:] / samples).tolist()
     return {
         "length": length,
-        "oracle_steps": int(batches[0].steps[0]),
+        "oracle_steps": oracle_steps,
         "samples": samples,
         "steps": list(range(1, max_steps + 1)),
         "accuracy": (correct / samples).tolist(),
         "confidence_loss": (confidence_loss / samples).tolist(),
         "mean_max_probability": (max_probability / samples).tolist(),
-        **halting_share,
+        **halting,
     }

@@ -37,8 +37,10 @@ def plot_step_profile(profile: dict, path: Path, title: str = "") -> Path:
     figure, axis = plt.subplots(figsize=(6, 3.8))
     axis.plot(profile["steps"], profile["accuracy"], label="accuracy")
     axis.plot(profile["steps"], profile["mean_max_probability"], label="mean max probability", linestyle="--")
-    if "halting_peak_share" in profile:
-        axis.bar(profile["steps"], profile["halting_peak_share"], color="C2", alpha=0.4, label="halting head's choice")
+    if "halting_probability" in profile:
+        axis.plot(profile["steps"], profile["halting_probability"], color="C2", label='mean P("stop here")')
+    if "halting_stop_share" in profile:
+        axis.bar(profile["steps"], profile["halting_stop_share"], color="C2", alpha=0.3, label="halting rule stops")
     axis.axvline(profile["oracle_steps"], color="black", linestyle=":", label=f"T(n) = {profile['oracle_steps']}")
     axis.set(xlabel="loop iterations", ylim=(-0.02, 1.02), title=title or f"n = {profile['length']}")
     axis.grid(alpha=0.3)

@@ -280,22 +280,19 @@ def test_replayed_iterations_give_every_rule_its_own_prediction(halting_model, m
 
 
 @torch.no_grad()
-def test_step_profile_counts_where_the_halting_head_peaks(halting_model, task) -> None:
+def test_step_profile_of_a_halting_head(halting_model, task) -> None:
     profile = step_profile(halting_model, task, length=3, max_steps=7, samples=12, batch_size=5, seed=9)
     batches = fresh_batches(task, 3, 12, 5, seed=9, device="cpu")
-    peaks, correct = np.zeros(7), np.zeros(7)
+    probability, correct, stops = np.zeros(7), np.zeros(7), np.zeros(7)
     for batch in batches:
-        for row in range(len(batch)):
-            one = batch.select(slice(row, row + 1))
-            logit = [
-                float(halting_model.halting(list(halting_model.states(one.inputs, t))[-1], one.loss_mask))
-                for t in range(1, 8)
-            ]
-            peaks[int(np.argmax(logit))] += 1
         for t in range(1, 8):
-            correct[t - 1] += float(exact_match(halting_model(batch.inputs, t).argmax(-1), batch).sum())
-    assert profile["halting_peak_share"] == pytest.approx((peaks / 12).tolist())
+            state = list(halting_model.states(batch.inputs, t))[-1]
+            probability[t - 1] += float(torch.sigmoid(halting_model.halting(state, batch.loss_mask)).sum())
+            correct[t - 1] += float(exact_match(halting_model.head(state).argmax(-1), batch).sum())
+        for step in get_stopping("halting:4").predict(halting_model, batch).steps.tolist():  # T(3) + 4 = 7
+            stops[step - 1] += 1
+    assert profile["halting_probability"] == pytest.approx((probability / 12).tolist())
     assert profile["accuracy"] == pytest.approx((correct / 12).tolist())
-    assert "halting_peak_share" not in step_profile(
-        scrambled_model(ModelConfig(d_model=8, n_heads=2), task.vocab_size), task, 3, 4, 4
-    )
+    assert profile["halting_stop_share"] == pytest.approx((stops / 12).tolist()) and sum(stops) == 12
+    plain = scrambled_model(ModelConfig(d_model=8, n_heads=2), task.vocab_size)
+    assert not {"halting_probability", "halting_stop_share"} & set(step_profile(plain, task, 3, 4, 4))
