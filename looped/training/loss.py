@@ -30,7 +30,7 @@ class Supervision:
     answer_steps: list[torch.Tensor]
     halting_until: torch.Tensor | None = None
     halting_weight: float = 1.0
-    halting_target: HaltingTarget = "from"
+    halting_target: HaltingTarget = "at"
 
     def select(self, rows: slice | torch.Tensor) -> Supervision:
         return self._map(lambda steps: steps[rows])
