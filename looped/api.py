@@ -65,11 +65,7 @@ class LoopedTransformer:
 
     def stopping_rule(self, stopping: str | StoppingRule) -> StoppingRule:
         """The rule named by `stopping` (or the rule itself), checked against this model (ValueError if unusable)."""
-        rule = (
-            stopping
-            if isinstance(stopping, StoppingRule)
-            else get_stopping(stopping, self.config.confidence_extra_steps)
-        )
+        rule = get_stopping(stopping, self.config.confidence_extra_steps) if isinstance(stopping, str) else stopping
         if self.method.uses_stopping:
             rule.check(self.model)
         return rule

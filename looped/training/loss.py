@@ -10,6 +10,7 @@ A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,7 +39,7 @@ class Supervision:
     def to(self, device: torch.device | str) -> Supervision:
         return self._map(lambda steps: steps.to(device))
 
-    def _map(self, change) -> Supervision:
+    def _map(self, change: Callable[[torch.Tensor], torch.Tensor]) -> Supervision:
         until = None if self.halting_until is None else change(self.halting_until)
         return Supervision(
             [change(steps) for steps in self.answer_steps], until, self.halting_weight, self.halting_target
@@ -90,9 +91,8 @@ def halting_loss(
     """Mean over examples of the halting head's error on "stop here?", asked at each step of the window.
 
     halting_logits (B, S) holds the logit after steps 1..S; `window` (B, S) marks the steps each example is
-    judged on. The answer is yes at T(n) only (`target` "at") or at every step from T(n) on ("from": a step
-    edge, which a linear read-out of a clock can place more sharply than a one-step peak). The yes steps and
-    the no steps weigh the same, however many of each there are.
+    judged on. The answer is yes at T(n) only (`target` "at") or at every step from T(n) on ("from"). The yes
+    steps and the no steps weigh the same, however many of each there are.
     """
     step = torch.arange(1, halting_logits.shape[1] + 1, device=halting_logits.device)
     oracle = oracle_steps.unsqueeze(1)
