@@ -367,6 +367,24 @@ def test_eval_writes_accuracy_and_step_profile(capsys: pytest.CaptureFixture, cl
         assert (out / name).read_bytes()[:8] == PNG
 
 
+def test_train_and_eval_with_a_halting_head(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run_ok(capsys, ["train", *CLI_TRAIN_ARGS, "--model.halting_head", "true", "--out", str(run)])
+    out = tmp_path / "eval"
+    argv = ["eval", "--checkpoint", str(run), "--lengths", "2,3", "--stopping", "oracle,halting", "--samples", "20"]
+    run_ok(capsys, [*argv, "--profile", "3", "--profile_steps", "6", "--out", str(out), "--progress", "false"])
+    accuracy = json.loads((out / "accuracy.json").read_text())
+    assert list(accuracy["rules"]) == ["oracle", "halting"]
+    halting_steps = accuracy["rules"]["halting"]["mean_steps"]
+    assert all(1.0 <= steps <= n + 20 for n, steps in zip([2, 3], halting_steps, strict=True))
+    profile = json.loads((out / "steps_3.json").read_text())
+    assert len(profile["halting_probability"]) == len(profile["halting_stop_share"]) == 6
+    assert sum(profile["halting_stop_share"]) == pytest.approx(1.0)  # every example stops within the 6 steps
+    assert (out / "steps_3.png").read_bytes()[:8] == PNG
+    line = json_lines(run_ok(capsys, ["predict", "--checkpoint", str(run), "--stopping", "halting", "101"]))[0]
+    assert line["prompt"] == "101" and isinstance(line["answer"], str) and 1 <= line["steps"] <= 3 + 20
+
+
 def test_eval_default_output_and_ranges(capsys: pytest.CaptureFixture, cli_run: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
     shutil.copytree(cli_run, run)
