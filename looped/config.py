@@ -52,7 +52,8 @@ class TrainConfig:
 
     A model with a halting head (model.halting_head) is also asked "stop here?" at every step 1 .. T(n) +
     `halting_steps_past`, with weight `halting_weight`, from the same curriculum length on: yes at T(n) only
-    (`halting_target` "at") or from T(n) on ("from"). The defaults are the best found on parity (see
+    (`halting_target` "at") or from T(n) on ("from"). `halting_detached` trains the head alone, as a probe of
+    the states (the loop gets no gradient from it). The defaults are the best found on parity (see
     results/parity/experiments/README.md, section 7); a larger weight slows or undoes the curriculum."""
 
     max_steps: int = 20000
@@ -69,6 +70,7 @@ class TrainConfig:
     halting_steps_past: int = 8
     halting_weight: float = 0.1
     halting_target: HaltingTarget = "at"
+    halting_detached: bool = False
     eval_every: int = 250
     eval_samples: int = 256
     val_lengths: list[int] = field(default_factory=lambda: [25])

@@ -502,6 +502,24 @@ def test_halting_loss_trains_the_halting_head_and_the_loop(copy_task) -> None:
     assert float(model.head.weight.grad.abs().max()) < 1e-6  # the answer read-out gets nothing from it (rounding)
 
 
+def test_a_detached_halting_head_trains_the_head_alone(copy_task) -> None:
+    model = scrambled_model(ModelConfig(d_model=16, n_heads=2, halting_head=True), copy_task.vocab_size, seed=5)
+    batch = copy_task.sample_mixed(np.array([1, 3]), np.random.default_rng(6))
+    model.train()
+    detached = Supervision([batch.steps], batch.steps + 1, 1.0, "at", halting_detached=True)
+    attached = Supervision([batch.steps], batch.steps + 1, 1.0, "at")
+    with torch.no_grad():  # the same number either way
+        torch.testing.assert_close(looped_loss(model, batch, detached), looped_loss(model, batch, attached))
+    looped_loss(model, batch, detached).backward()
+    answer_only = copy.deepcopy(model)
+    answer_only.zero_grad()
+    looped_loss(answer_only, batch, Supervision([batch.steps])).backward()
+    assert bool(model.halt.weight.grad.abs().sum() > 0)
+    for (name, parameter), (_, reference) in zip(model.named_parameters(), answer_only.named_parameters(), strict=True):
+        if not name.startswith("halt"):  # the loop's gradients are the answer loss's alone
+            torch.testing.assert_close(parameter.grad, reference.grad)
+
+
 def test_trainer_supervises_the_halting_head_up_to_its_window_from_its_curriculum_length(tmp_path: Path) -> None:
     config = resume_config(False, "per-size")
     config.model.halting_head, config.train.halting_steps_past, config.train.extra_supervision_from = True, 3, 4

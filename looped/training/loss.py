@@ -11,7 +11,7 @@ A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import torch
@@ -32,6 +32,7 @@ class Supervision:
     halting_until: torch.Tensor | None = None
     halting_weight: float = 1.0
     halting_target: HaltingTarget = "at"
+    halting_detached: bool = False  # the head learns to read the loop's states; the loop does not learn from it
 
     def select(self, rows: slice | torch.Tensor) -> Supervision:
         return self._map(lambda steps: steps[rows])
@@ -41,9 +42,7 @@ class Supervision:
 
     def _map(self, change: Callable[[torch.Tensor], torch.Tensor]) -> Supervision:
         until = None if self.halting_until is None else change(self.halting_until)
-        return Supervision(
-            [change(steps) for steps in self.answer_steps], until, self.halting_weight, self.halting_target
-        )
+        return replace(self, answer_steps=[change(steps) for steps in self.answer_steps], halting_until=until)
 
 
 def supervision_steps(batch: Batch, extra_steps: int) -> list[torch.Tensor]:
@@ -68,7 +67,8 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
     halting_logits = []
     for step, state in enumerate(model.states(batch.inputs, horizon), start=1):
         if halting_until is not None:
-            halting_logits.append(model.halting(state, batch.loss_mask))
+            halting_state = state.detach() if supervision.halting_detached else state
+            halting_logits.append(model.halting(halting_state, batch.loss_mask))
         for target_step in answer_steps:
             rows = target_step == step
             if not bool(rows.any()):

@@ -182,6 +182,7 @@ class Trainer:
             batch.steps + train.halting_steps_past if self.config.model.halting_head and extra_active else None,
             train.halting_weight,
             train.halting_target,
+            train.halting_detached,
         )
         if self.world_size > 1:
             rows = distributed.rank_rows(self.rank, self.world_size)
