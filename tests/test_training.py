@@ -432,7 +432,7 @@ def test_extra_supervision_starts_at_its_curriculum_length(tmp_path: Path) -> No
     trainer.curriculum.current_max = 2
     batch, supervision = trainer.next_batch()
     assert len(supervision.answer_steps) == 1 and torch.equal(supervision.answer_steps[0], batch.steps)
-    assert supervision.halting_until is None  # no halting head
+    assert supervision.halting_steps_past is None  # no halting head
     trainer.curriculum.current_max = 3
     batch, supervision = trainer.next_batch()
     assert [(s - batch.steps).unique().tolist() for s in supervision.answer_steps] == [[0], [1], [2], [3]]
@@ -481,13 +481,12 @@ def test_loss_with_a_halting_head_adds_the_weighted_halting_loss(copy_task) -> N
     batch = copy_task.sample_mixed(np.array([1, 2, 3, 3]), np.random.default_rng(6))
     answer_only = looped_loss(model, batch, Supervision([batch.steps]))
     torch.testing.assert_close(answer_only, per_size_expectation(model, batch, batch.steps))
-    until = batch.steps + 2
     states = [list(model.states(batch.inputs, t))[-1] for t in range(1, 6)]
     logits = torch.stack([model.halting(state, batch.loss_mask) for state in states], dim=1)
-    window = torch.arange(1, 6) <= until.unsqueeze(1)
+    window = torch.arange(1, 6) <= (batch.steps + 2).unsqueeze(1)
     for target in ("at", "from"):
         expected = answer_only + 0.5 * halting_loss(logits, batch.steps, window, target)
-        supervision = Supervision([batch.steps], until, 0.5, target)
+        supervision = Supervision([batch.steps], 2, 0.5, target)
         torch.testing.assert_close(looped_loss(model, batch, supervision), expected)
 
 
@@ -495,7 +494,7 @@ def test_halting_loss_trains_the_halting_head_and_the_loop(copy_task) -> None:
     model = scrambled_model(ModelConfig(d_model=16, n_heads=2, halting_head=True), copy_task.vocab_size, seed=5)
     batch = copy_task.sample_mixed(np.array([1, 3]), np.random.default_rng(6))
     model.train()
-    halting_only = Supervision([batch.steps], batch.steps + 1, 1.0)
+    halting_only = Supervision([batch.steps], 1, 1.0)
     (looped_loss(model, batch, halting_only) - looped_loss(model, batch, Supervision([batch.steps]))).backward()
     assert bool(model.halt.weight.grad.abs().sum() > 0)
     assert bool(model.layers[0].attn.qkv.weight.grad.abs().sum() > 0)  # the clock lives in the loop
@@ -506,8 +505,8 @@ def test_a_detached_halting_head_trains_the_head_alone(copy_task) -> None:
     model = scrambled_model(ModelConfig(d_model=16, n_heads=2, halting_head=True), copy_task.vocab_size, seed=5)
     batch = copy_task.sample_mixed(np.array([1, 3]), np.random.default_rng(6))
     model.train()
-    detached = Supervision([batch.steps], batch.steps + 1, 1.0, "at", halting_detached=True)
-    attached = Supervision([batch.steps], batch.steps + 1, 1.0, "at")
+    detached = Supervision([batch.steps], 1, 1.0, "at", halting_detached=True)
+    attached = Supervision([batch.steps], 1, 1.0, "at")
     with torch.no_grad():  # the same number either way
         torch.testing.assert_close(looped_loss(model, batch, detached), looped_loss(model, batch, attached))
     looped_loss(model, batch, detached).backward()
@@ -525,10 +524,9 @@ def test_trainer_supervises_the_halting_head_up_to_its_window_from_its_curriculu
     config.model.halting_head, config.train.halting_steps_past, config.train.extra_supervision_from = True, 3, 4
     trainer = Trainer(config, tmp_path / "run", show_progress=False)
     trainer.curriculum.current_max = 3
-    assert trainer.next_batch()[1].halting_until is None  # not yet
+    assert trainer.next_batch()[1].halting_steps_past is None  # not yet
     trainer.curriculum.current_max = 4
-    batch, supervision = trainer.next_batch()
-    assert torch.equal(supervision.halting_until, batch.steps + 3)
+    assert trainer.next_batch()[1].halting_steps_past == 3
 
 
 def test_a_halting_head_on_a_fixed_depth_baseline_is_an_error(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -26,23 +25,19 @@ HaltingTarget = Literal["at", "from"]
 @dataclass(frozen=True)
 class Supervision:
     """Which read-outs of a batch are trained: the answer after each step of `answer_steps` ((B,) each), and
-    the halting head over steps 1 .. `halting_until` ((B,); None for a model without one)."""
+    the halting head over steps 1 .. T(n) + `halting_steps_past` (None: not trained, or no head)."""
 
     answer_steps: list[torch.Tensor]
-    halting_until: torch.Tensor | None = None
+    halting_steps_past: int | None = None
     halting_weight: float = 1.0
     halting_target: HaltingTarget = "at"
     halting_detached: bool = False  # the head learns to read the loop's states; the loop does not learn from it
 
     def select(self, rows: slice | torch.Tensor) -> Supervision:
-        return self._map(lambda steps: steps[rows])
+        return replace(self, answer_steps=[steps[rows] for steps in self.answer_steps])
 
     def to(self, device: torch.device | str) -> Supervision:
-        return self._map(lambda steps: steps.to(device))
-
-    def _map(self, change: Callable[[torch.Tensor], torch.Tensor]) -> Supervision:
-        until = None if self.halting_until is None else change(self.halting_until)
-        return replace(self, answer_steps=[change(steps) for steps in self.answer_steps], halting_until=until)
+        return replace(self, answer_steps=[steps.to(device) for steps in self.answer_steps])
 
 
 def supervision_steps(batch: Batch, extra_steps: int) -> list[torch.Tensor]:
@@ -57,7 +52,8 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
     The loop runs up to the largest step needed, or to `horizon` if larger (the reference runs every batch to
     a fixed horizon; those extra iterations only cost time). The read-out is applied only where supervised.
     """
-    answer_steps, halting_until = supervision.answer_steps, supervision.halting_until
+    answer_steps, past = supervision.answer_steps, supervision.halting_steps_past
+    halting_until = None if past is None else batch.steps + past
     needed = [int(steps.max()) for steps in answer_steps]
     if halting_until is not None:
         needed.append(int(halting_until.max()))

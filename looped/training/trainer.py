@@ -179,7 +179,7 @@ class Trainer:
         extra_active = self.curriculum.current_max >= train.extra_supervision_from
         supervision = Supervision(
             supervision_steps(batch, train.extra_supervised_steps if extra_active else 0),
-            batch.steps + train.halting_steps_past if self.config.model.halting_head and extra_active else None,
+            train.halting_steps_past if self.config.model.halting_head and extra_active else None,
             train.halting_weight,
             train.halting_target,
             train.halting_detached,
