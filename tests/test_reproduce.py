@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from looped.cli import main as cli_main
-from looped.cli.reproduce import headline_length, merge, run_config, target_line
+from looped.cli.reproduce import headline_length, merge, run_config, span, target_line
 
 TINY = "{model: {d_model: 16, n_heads: 2}, curriculum: {max_length: 3}, baseline_depth: 2, train: {eval_samples: 8, val_lengths: [4], decay_steps: 2, batch_size: 8}}"  # noqa: E501
 
@@ -27,6 +27,8 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     looped = json.loads((results / "parity" / "looped" / "seed0.json").read_text())
     ntp = json.loads((results / "parity" / "ntp" / "seed0.json").read_text())
     assert looped["lengths"] == [1, 2, 3, 4] and looped["train_max"] == 3 and looped["headline_length"] == 40
+    summary = json.loads((tmp_path / "runs" / "parity" / "looped" / "seed0" / "summary.json").read_text())
+    assert looped["curriculum_reached"] == summary["curriculum_max"]
     assert set(looped["rules"]) == {"oracle", "confidence", "confidence-per-example"}
     assert set(ntp["rules"]) == {"fixed-depth"} and ntp["rules"]["fixed-depth"]["mean_steps"] == [2.0] * 4
     assert looped["command"].startswith("looped reproduce --tasks parity --methods looped,ntp")
@@ -38,6 +40,8 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     per_example = looped["rules"]["confidence-per-example"]["accuracy"][3]
     assert f"at least 0.99 at n = 4 for each of 3 seeds: not met (1 seed, min {per_example:.3f})." in table
     assert "| looped | confidence-per-example | 1 |" in table and "| ntp | fixed-depth | 1 |" in table
+    reached = f"| {per_example:.3f} | {per_example:.3f} | {looped['curriculum_reached']} |"
+    assert reached in table
     assert (results / "parity" / "accuracy.png").stat().st_size > 0
 
     before = (results / "parity" / "ntp" / "seed0.json").read_text()
@@ -110,3 +114,8 @@ def test_target_line(task: str, scores: list[float], verdict: str) -> None:
     runs = [{"lengths": [29, 30], "rules": {"confidence-per-example": {"accuracy": [0.0, score]}}} for score in scores]
     assert target_line(task, {"looped": runs}, 30).endswith(f"for each of 3 seeds: {verdict}.")
     assert target_line(task, {"ntp": runs}, 30).endswith(": not run.")
+
+
+@pytest.mark.parametrize(("values", "shown"), [([20], "20"), ([20, 20, 20], "20"), ([7, 5, 6], "5-7")])
+def test_span_of_curriculum_lengths(values: list[int], shown: str) -> None:
+    assert span(values) == shown

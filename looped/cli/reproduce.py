@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,13 @@ def headline_length(task: str, train_max: int) -> int:
 def target_accuracy(task: str) -> float:
     """The bar the looped model should clear at the headline length, per-example confidence, over 3 seeds."""
     return 0.99 if task == "parity" else 0.95
+
+
+def span(values: Iterable[int]) -> str:
+    """'20', or '5-7' where seeds differ."""
+    ordered = sorted(values)
+    low, high = ordered[0], ordered[-1]
+    return f"{low}" if low == high else f"{low}-{high}"
 
 
 def target_line(task: str, methods: dict[str, list[dict]], length: int) -> str:
@@ -236,6 +244,7 @@ def run(args: Namespace) -> None:
             "command": command_line(args),
             "train_max": train_max,
             "headline_length": headline,
+            "curriculum_reached": summary["curriculum_max"],
             "train_seconds": summary["train_seconds"],
             "eval_seconds": round(time.perf_counter() - evaluated, 1),
             **accuracy,
@@ -278,8 +287,8 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
         "",
         "Written by `looped reproduce`: exact-match accuracy at each task's headline length (parity 40, "
         "multiplication 16, the others the training maximum + 10; the longest tested length where that one was "
-        "not tested), mean and min over seeds, and mean training wall-clock. Baselines ignore stopping rules "
-        "and are listed under `fixed-depth`.",
+        "not tested), mean and min over seeds, the longest length each run's curriculum reached (min-max over seeds) "
+        "and mean training wall-clock. Baselines ignore stopping rules and are listed under `fixed-depth`.",
     ]
     for task, methods in results.items():
         first = next(iter(methods.values()))[0]
@@ -289,15 +298,15 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
         lines += ["Produced by:", "", *[f"    {command}" for command in commands], ""]
         lines += [target_line(task, methods, length), ""]
         lines += [
-            "| method | rule | seeds | mean accuracy | min accuracy | mean train time |",
-            "|---|---|---|---|---|---|",
+            "| method | rule | seeds | mean accuracy | min accuracy | curriculum reached | mean train time |",
+            "|---|---|---|---|---|---|---|",
         ]
         for method, runs in methods.items():
             seconds = sum(r["train_seconds"] for r in runs) / len(runs)
+            reached = span(r["curriculum_reached"] for r in runs)
             for rule in runs[0]["rules"]:
                 accuracies = [r["rules"][rule]["accuracy"][r["lengths"].index(length)] for r in runs]
-                mean = sum(accuracies) / len(accuracies)
-                lines.append(
-                    f"| {method} | {rule} | {len(runs)} | {mean:.3f} | {min(accuracies):.3f} | {seconds:.0f} s |"
-                )
+                mean, low = sum(accuracies) / len(accuracies), min(accuracies)
+                cells = [method, rule, len(runs), f"{mean:.3f}", f"{low:.3f}", reached, f"{seconds:.0f} s"]
+                lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines) + "\n"
