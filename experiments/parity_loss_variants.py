@@ -7,6 +7,8 @@ Terms, each weighted and averaged over the k steps it covers (k = --steps-past):
                        be right or unsure there, but not confidently wrong
   --unsure W           cross-entropy to the uniform distribution at every step 1 .. T(n)+k except T(n): the
                        answer may only be confident at T(n), which a model can do if it learns a clock
+  --smoothing S        label smoothing S of the answer's own loss at T(n): a model can no longer lower its loss by
+                       scaling its read-out up, only by making its state at T(n) more exact
 
     python experiments/parity_loss_variants.py --name fixed-point-0.1 --fixed-point 0.1 --steps-past 4 \
         --out runs/loss-variants
@@ -49,8 +51,8 @@ def parity_recipe(seed: int, overrides: list[str]) -> RunConfig:
     return RunConfig.from_dict(data)
 
 
-def variant_loss(fixed_point: float, not_wrong: float, unsure: float, steps_past: int):
-    def loss(model, batch, supervise_at, horizon=None) -> torch.Tensor:
+def variant_loss(fixed_point: float, not_wrong: float, unsure: float, smoothing: float, steps_past: int):
+    def loss(model, batch, supervision, horizon=None) -> torch.Tensor:
         oracle, mask = batch.steps, batch.loss_mask.float()
         tokens = mask.sum()
         total = torch.zeros(())
@@ -59,7 +61,8 @@ def variant_loss(fixed_point: float, not_wrong: float, unsure: float, steps_past
             log_probs = torch.log_softmax(logits.float(), dim=-1)  # shared by every term
             per_token = F.nll_loss(log_probs.transpose(1, 2), batch.targets, reduction="none") * mask
             cross_entropy = per_token.sum(1)
-            total = total + (cross_entropy * (oracle == step)).sum() / tokens
+            smoothed = (1 - smoothing) * cross_entropy + smoothing * (-log_probs.mean(-1) * mask).sum(1)
+            total = total + (smoothed * (oracle == step)).sum() / tokens
             past = (step > oracle) & (step <= oracle + steps_past)
             off_target = (step != oracle) & (step <= oracle + steps_past)  # every covered step but T(n)
             if fixed_point:
@@ -82,6 +85,7 @@ def main() -> None:
     parser.add_argument("--fixed-point", type=float, default=0.0)
     parser.add_argument("--not-wrong", type=float, default=0.0)
     parser.add_argument("--unsure", type=float, default=0.0)
+    parser.add_argument("--smoothing", type=float, default=0.0)
     parser.add_argument("--steps-past", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", nargs="*", default=[], help="recipe overrides, key=value (YAML values)")
@@ -89,7 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     config = parity_recipe(args.seed, args.set)
-    Looped.loss = staticmethod(variant_loss(args.fixed_point, args.not_wrong, args.unsure, args.steps_past))
+    terms = (args.fixed_point, args.not_wrong, args.unsure, args.smoothing)
+    Looped.loss = staticmethod(variant_loss(*terms, args.steps_past))
     started = time.perf_counter()
     summary = Trainer(config, args.out / args.name, show_progress=False).run()
     record = {
