@@ -116,6 +116,6 @@ def test_target_line(task: str, scores: list[float], verdict: str) -> None:
     assert target_line(task, {"ntp": runs}, 30).endswith(": not run.")
 
 
-@pytest.mark.parametrize(("values", "shown"), [([20], "20"), ([20, 20, 20], "20"), ([7, 5, 6], "5-7")])
+@pytest.mark.parametrize(("values", "shown"), [([20], "20"), ([20, 20, 20], "20"), ([7, 5, 6], "5-7"), ([], "-")])
 def test_span_of_curriculum_lengths(values: list[int], shown: str) -> None:
     assert span(values) == shown

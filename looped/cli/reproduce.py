@@ -61,8 +61,10 @@ def target_accuracy(task: str) -> float:
 
 
 def span(values: Iterable[int]) -> str:
-    """'20', or '5-7' where seeds differ."""
+    """'20', or '5-7' where seeds differ; '-' for none (results written before the length was recorded)."""
     ordered = sorted(values)
+    if not ordered:
+        return "-"
     low, high = ordered[0], ordered[-1]
     return f"{low}" if low == high else f"{low}-{high}"
 
@@ -303,7 +305,7 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
         ]
         for method, runs in methods.items():
             seconds = sum(r["train_seconds"] for r in runs) / len(runs)
-            reached = span(r["curriculum_reached"] for r in runs)
+            reached = span(r["curriculum_reached"] for r in runs if "curriculum_reached" in r)
             for rule in runs[0]["rules"]:
                 accuracies = [r["rules"][rule]["accuracy"][r["lengths"].index(length)] for r in runs]
                 mean, low = sum(accuracies) / len(accuracies), min(accuracies)
