@@ -54,7 +54,12 @@ class TrainConfig:
     `halting_steps_past`, with weight `halting_weight`, from the same curriculum length on: yes at T(n) only
     (`halting_target` "at") or from T(n) on ("from"). `halting_detached` trains the head alone, as a probe of
     the states (the loop gets no gradient from it). The defaults are the best found on parity (see
-    results/parity/experiments/README.md, section 7); a larger weight slows or undoes the curriculum."""
+    results/parity/experiments/README.md, section 7); a larger weight slows or undoes the curriculum.
+
+    `label_smoothing` caps how sure the answer may be. Without it a model lowers its loss by scaling its
+    read-out up, and the loss stops asking for a more exact state once every training length is right; with
+    it only a more exact state helps, which is what carries an answer to lengths beyond training (section 8
+    of the same file)."""
 
     max_steps: int = 20000
     batch_size: int = 64
@@ -63,6 +68,7 @@ class TrainConfig:
     warmup_steps: int = 100
     decay_steps: int = 2000
     grad_clip: float = 1.0
+    label_smoothing: float = 0.0
     ema_decay: float | None = None
     batching: Literal["per-size", "mixed"] = "per-size"
     extra_supervised_steps: int = 0
@@ -90,6 +96,8 @@ class TrainConfig:
             )
         if self.halting_weight < 0:
             raise ValueError(f"train.halting_weight must be >= 0, got {self.halting_weight}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError(f"train.label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
             raise ValueError(f"train.ema_decay must be in (0, 1), got {self.ema_decay}")
         if not self.val_lengths:

@@ -363,7 +363,8 @@ def test_logged_learning_rates_follow_the_schedule(tmp_path: Path) -> None:
 
 
 def test_train_config_validation() -> None:
-    for options in ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []}):
+    bad = ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []})
+    for options in (*bad, {"label_smoothing": 1.0}, {"label_smoothing": -0.1}):
         with pytest.raises(ValueError):
             TrainConfig(**options)
 
@@ -436,6 +437,27 @@ def test_extra_supervision_starts_at_its_curriculum_length(tmp_path: Path) -> No
     trainer.curriculum.current_max = 3
     batch, supervision = trainer.next_batch()
     assert [(s - batch.steps).unique().tolist() for s in supervision.answer_steps] == [[0], [1], [2], [3]]
+
+
+@torch.no_grad()
+def test_label_smoothing_mixes_in_the_mean_loss_over_the_vocabulary(copy_task, loss_model) -> None:
+    batch = copy_task.sample_mixed(np.array([2, 3, 3, 4]), np.random.default_rng(5))
+    smoothing = 0.2
+    loss = looped_loss(loss_model, batch, Supervision([batch.steps], label_smoothing=smoothing))
+    total = torch.zeros(())
+    for row, steps in enumerate(batch.steps.tolist()):
+        log_probs = torch.log_softmax(loss_model(batch.inputs[row : row + 1], steps)[0], dim=-1)
+        for position in torch.nonzero(batch.loss_mask[row]).flatten().tolist():
+            target = int(batch.targets[row, position])
+            uniform = -log_probs[position].mean()
+            total = total + (1 - smoothing) * -log_probs[position, target] + smoothing * uniform
+    torch.testing.assert_close(loss, total / batch.loss_mask.sum(), rtol=1e-5, atol=1e-6)
+
+
+def test_trainer_passes_label_smoothing_to_every_batch(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size")
+    config.train.label_smoothing = 0.1
+    assert Trainer(config, tmp_path / "run", show_progress=False).next_batch()[1].label_smoothing == 0.1
 
 
 def test_supervision_steps_without_extra_is_t() -> None:

@@ -26,7 +26,7 @@ class FullAnswerPause(Method):
         self, model: FixedLoopModel, batch: Batch, supervision: Supervision, horizon: int | None = None
     ) -> torch.Tensor:
         paused = with_pauses(model, batch)
-        return looped_loss(model.core, paused, Supervision([paused.steps]))
+        return looped_loss(model.core, paused, Supervision([paused.steps], label_smoothing=supervision.label_smoothing))
 
     @torch.no_grad()
     def predict(self, model: FixedLoopModel, batch: Batch, rule: StoppingRule) -> Prediction:

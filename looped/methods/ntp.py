@@ -32,7 +32,9 @@ class NextToken(Method):
         for start in batch.answer_start.unique().tolist():  # next-token rows need one prompt width
             tokens, targets = next_token_rows(model, batch.select(batch.answer_start == start))
             logits = model(tokens)
-            total = total + F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="sum")
+            total = total + F.cross_entropy(
+                logits.flatten(0, 1), targets.flatten(), reduction="sum", label_smoothing=supervision.label_smoothing
+            )
             count += int((targets != IGNORE).sum())
         return total / max(count, 1)
 

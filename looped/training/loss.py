@@ -24,14 +24,16 @@ HaltingTarget = Literal["at", "from"]
 
 @dataclass(frozen=True)
 class Supervision:
-    """Which read-outs of a batch are trained: the answer after each step of `answer_steps` ((B,) each), and
-    the halting head over steps 1 .. T(n) + `halting_steps_past` (None: not trained, or no head)."""
+    """Which read-outs of a batch are trained: the answer after each step of `answer_steps` ((B,) each), with
+    `label_smoothing`, and the halting head over steps 1 .. T(n) + `halting_steps_past` (None: not trained,
+    or no head)."""
 
     answer_steps: list[torch.Tensor]
     halting_steps_past: int | None = None
     halting_weight: float = 1.0
     halting_target: HaltingTarget = "at"
     halting_detached: bool = False  # the head learns to read the loop's states; the loop does not learn from it
+    label_smoothing: float = 0.0
 
     def select(self, rows: slice | torch.Tensor) -> Supervision:
         return replace(self, answer_steps=[steps[rows] for steps in self.answer_steps])
@@ -71,7 +73,9 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
                 continue
             logits = model.head(state[rows])
             targets = batch.targets[rows]
-            total = total + F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="sum")
+            total = total + F.cross_entropy(
+                logits.flatten(0, 1), targets.flatten(), reduction="sum", label_smoothing=supervision.label_smoothing
+            )
             count += int(batch.loss_mask[rows].sum())
     loss = total / max(count, 1)
     if halting_until is None:

@@ -183,6 +183,7 @@ class Trainer:
             train.halting_weight,
             train.halting_target,
             train.halting_detached,
+            train.label_smoothing,
         )
         if self.world_size > 1:
             rows = distributed.rank_rows(self.rank, self.world_size)
