@@ -3,10 +3,6 @@
 # on two CPU threads, alone (so train_seconds are two-core timings), the per-step view at n = 40 for each seed,
 # the committed model (the seed with the best oracle accuracy at n = 35 on validation examples of its own;
 # experiments/task_results.sh), and its check on sparse and dense inputs.
-# The fixed-depth baselines were trained with the recipe before label smoothing (train.label_smoothing 0) and
-# have not been re-run since; one thread each, beside one or two other jobs:
-#   looped reproduce --tasks parity --methods ntp,ntp-pause,ntp-looped,fap-pause --seeds 1 --samples 1000 \
-#     --threads 1 --progress false --out results --runs runs/reproduce-d128
 # The model committed before label smoothing is results/parity/experiments/unsmoothed-model; the phase probe and
 # the by-ones check of it (results/parity/experiments/phase.json, by_ones_unsmoothed.json) were made with
 #   python experiments/parity_phase.py --checkpoint MODEL --lengths 20,40 --out results/parity/experiments/phase.json
@@ -16,8 +12,13 @@
 #     --out results/parity/experiments/phase_width64.json
 set -euo pipefail
 bash experiments/task_results.sh parity runs/reproduce-smooth 2 40 35
-# The ablation without input injection, one seed, one thread (it ran beside one other job).
+# The baselines, one seed each, one thread each; they ran two at a time (the ablation beside other jobs).
 looped reproduce --tasks parity --methods looped-no-injection --seeds 1 --samples 1000 --threads 1 --progress false \
   --out results --runs runs/reproduce-smooth
+looped reproduce --tasks parity --methods ntp-pause,ntp --seeds 1 --samples 1000 --threads 1 --progress false \
+  --out results --runs runs/reproduce-smooth &
+looped reproduce --tasks parity --methods ntp-looped,fap-pause --seeds 1 --samples 1000 --threads 1 --progress false \
+  --out results --runs runs/reproduce-smooth
+wait
 python experiments/parity_by_ones.py --checkpoint results/parity/model --lengths 20,30,40 \
   --out results/parity/by_ones.json
