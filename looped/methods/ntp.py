@@ -8,14 +8,13 @@ fills the full-answer layout and is scored like the looped model's; a row ends b
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from looped.config import RunConfig
 from looped.methods.base import FixedLoopModel, Method, fixed_depth_model, insert_columns
 from looped.model import KVCache
 from looped.stopping import Prediction, StoppingRule
 from looped.tasks import IGNORE, Batch, Task
-from looped.training.loss import Supervision
+from looped.training.loss import Supervision, summed_cross_entropy
 
 
 class NextToken(Method):
@@ -32,9 +31,7 @@ class NextToken(Method):
         for start in batch.answer_start.unique().tolist():  # next-token rows need one prompt width
             tokens, targets = next_token_rows(model, batch.select(batch.answer_start == start))
             logits = model(tokens)
-            total = total + F.cross_entropy(
-                logits.flatten(0, 1), targets.flatten(), reduction="sum", label_smoothing=supervision.label_smoothing
-            )
+            total = total + summed_cross_entropy(logits, targets, supervision.label_smoothing)
             count += int((targets != IGNORE).sum())
         return total / max(count, 1)
 

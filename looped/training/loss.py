@@ -42,6 +42,11 @@ class Supervision:
         return replace(self, answer_steps=[steps.to(device) for steps in self.answer_steps])
 
 
+def summed_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, label_smoothing: float) -> torch.Tensor:
+    """Cross-entropy summed over every target token (IGNORE skipped): callers divide by their own token count."""
+    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="sum", label_smoothing=label_smoothing)
+
+
 def supervision_steps(batch: Batch, extra_steps: int) -> list[torch.Tensor]:
     """The steps at which each example is supervised: T(n), T(n)+1, ..., T(n)+extra_steps."""
     return [batch.steps + offset for offset in range(extra_steps + 1)]
@@ -73,9 +78,7 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
                 continue
             logits = model.head(state[rows])
             targets = batch.targets[rows]
-            total = total + F.cross_entropy(
-                logits.flatten(0, 1), targets.flatten(), reduction="sum", label_smoothing=supervision.label_smoothing
-            )
+            total = total + summed_cross_entropy(logits, targets, supervision.label_smoothing)
             count += int(batch.loss_mask[rows].sum())
     loss = total / max(count, 1)
     if halting_until is None:
