@@ -84,7 +84,7 @@ def test_interrupted_run_is_resumed(tmp_path: Path) -> None:
     run_dir = tmp_path / "runs" / "parity" / "ntp" / "seed0"
     prepare_run_dir(run_dir, config, resume=False)
     Trainer(config, run_dir, show_progress=False).run(until=2)
-    (run_dir / "summary.json").unlink()  # as after Ctrl-C: last/ is saved, no summary is written
+    assert not (run_dir / "summary.json").exists()  # stopped early: last/ is saved, no summary is written
     cli_main(reproduce(tmp_path)[:4] + ["ntp", *reproduce(tmp_path)[5:]])
     steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert max(steps) == 4 and json.loads((run_dir / "summary.json").read_text())["steps"] == 4

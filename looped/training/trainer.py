@@ -261,7 +261,8 @@ class Trainer:
         return record
 
     def run(self, until: int | None = None) -> dict:
-        """Train to the end of the schedule (or stop after step `until`, resumable); returns the summary."""
+        """Train to the end of the schedule (or stop after step `until`, resumable); returns the summary, which
+        is written to summary.json only once the run is finished."""
         train = self.config.train
         progress = TrainingProgress(train.max_steps, enabled=self.show_progress)
         window_start, window_examples = time.perf_counter(), 0
@@ -296,10 +297,10 @@ class Trainer:
                 self.rng.bit_generator.state = step_start[1]
             self.checkpoint()
             raise
-        if until is not None and not self.finished():
-            self.checkpoint()
         summary = self.summary(last_record)
-        if self.is_main:
+        if not self.finished():  # stopped by `until`: resumable, and not mistaken for a finished run
+            self.checkpoint()
+        elif self.is_main:
             write_json(self.out / "summary.json", summary)
         self.metrics.close()
         distributed.barrier()  # no rank leaves before rank 0 has written everything
