@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -14,7 +15,7 @@ from torch import nn
 
 from looped.methods import Method, get_method
 from looped.model import LoopedModel
-from looped.stopping import Prediction, StoppingRule, answer_confidence
+from looped.stopping import Prediction, StoppingRule, step_confidence
 from looped.stopping.halting import Halting
 from looped.tasks import Batch, Task
 
@@ -36,14 +37,14 @@ def fresh_batches(
 class RecordedLoop:
     """A looped model's iterations on one batch, computed once and replayed to every stopping rule that asks.
 
-    Rules call `states`, `iterate` or the model itself, and `head` / `halting` on the states; replaying spares
-    re-running the loop per rule (oracle, confidence and per-example confidence would otherwise each run it),
-    with identical results.
+    Rules call `states`, `iterate` or the model itself, and `head` / `witness` / `halting` on the states;
+    replaying spares re-running the loop per rule (oracle, confidence and per-example confidence would otherwise
+    each run it), with identical results.
     """
 
     def __init__(self, model: LoopedModel, inputs: torch.Tensor) -> None:
         self.model, self.inputs = model, inputs
-        self.head, self.halting = model.head, model.halting
+        self.head, self.witness, self.halting = model.head, model.witness, model.halting
         self.recorded: list[torch.Tensor] = []
         self._states = model.states(inputs, max_steps=2**62)  # lazy: only the steps some rule asks for are run
 
@@ -130,7 +131,8 @@ def step_profile(
 ) -> dict:
     """Accuracy and confidence after each of 1..max_steps iterations at one length. For a model with a
     halting head also its mean probability of "stop here" per step, and the share of examples that the
-    `halting` rule stops at each step when it may run to max_steps.
+    `halting` rule stops at each step when it may run to max_steps; for one with a witness head also the
+    witness's accuracy. The confidence loss is the one confidence stopping minimises (answer plus witness).
 
     This is where a model shows whether its answer settles after T(n) or keeps changing.
     """
@@ -141,15 +143,19 @@ def step_profile(
     max_probability = np.zeros(max_steps)
     halting_probability = np.zeros(max_steps)
     halting_stops = np.zeros(max_steps + 1)
+    witness_correct = np.zeros(max_steps)
     batches = fresh_batches(task, length, samples, batch_size, seed, device)
     oracle_steps = int(batches[0].steps[0])
     for batch in batches:
         mask = batch.loss_mask.float()
         loop = RecordedLoop(model, batch.inputs)
         for index, state in enumerate(loop.states(batch.inputs, max_steps)):
-            logits = model.head(state)
+            logits, score = step_confidence(model, state, batch)
             correct[index] += float(exact_match(logits.argmax(dim=-1), batch).sum())
-            confidence_loss[index] += float(answer_confidence(logits, mask).sum())
+            confidence_loss[index] += float(score.sum())
+            if model.witness is not None:
+                witness_batch = replace(batch, targets=batch.witness_targets)
+                witness_correct[index] += float(exact_match(model.witness(state).argmax(dim=-1), witness_batch).sum())
             probs = torch.softmax(logits.float(), dim=-1).max(dim=-1).values
             max_probability[index] += float(((probs * mask).sum(1) / mask.sum(1)).sum())
             if model.halt is not None:
@@ -158,11 +164,13 @@ def step_profile(
             stops = Halting(max_steps - oracle_steps).predict(loop, batch).steps
             halting_stops += np.bincount(stops.cpu().numpy(), minlength=max_steps + 1)
     model.train(was_training)
-    halting = {}
+    heads = {}
+    if model.witness is not None:
+        heads["witness_accuracy"] = (witness_correct / samples).tolist()
     if model.halt is not None:
-        halting["halting_probability"] = (halting_probability / samples).tolist()
+        heads["halting_probability"] = (halting_probability / samples).tolist()
         if max_steps >= oracle_steps:
-            halting["halting_stop_share"] = (halting_stops[1:] / samples).tolist()
+            heads["halting_stop_share"] = (halting_stops[1:] / samples).tolist()
     return {
         "length": length,
         "oracle_steps": oracle_steps,
@@ -171,5 +179,5 @@ def step_profile(
         "accuracy": (correct / samples).tolist(),
         "confidence_loss": (confidence_loss / samples).tolist(),
         "mean_max_probability": (max_probability / samples).tolist(),
-        **halting,
+        **heads,
     }

@@ -6,7 +6,9 @@ and the read-out after every iteration gives that step's answer. Without injecti
 embedded input and never sees it again (the ablation).
 
 An optional halting head reads, after every iteration, one logit saying "stop here"; it is trained to say yes
-at T(n) (looped.training.loss) and read by the `halting` stopping rule.
+at T(n) (looped.training.loss) and read by the `halting` stopping rule. An optional witness head reads a
+second answer the task defines (looped.tasks.base.Task.witness), learned at T(n) like the answer; confidence
+stopping scores both.
 
 For next-token decoding, an optional `KVCache` keeps the keys and values of every position already seen, one
 slot per (loop iteration, layer): each iteration of a causal looped model only looks back at earlier positions
@@ -34,6 +36,7 @@ class ModelConfig:
     mlp_ratio: int = 4
     input_injection: bool = True
     halting_head: bool = False
+    witness_head: bool = False
 
     def __post_init__(self) -> None:
         for name in ("d_model", "n_heads", "n_layers", "mlp_ratio"):
@@ -130,6 +133,7 @@ class LoopedModel(nn.Module):
         self.ln_out = nn.LayerNorm(config.d_model)
         self.head = nn.Linear(config.d_model, vocab_size, bias=False)
         self.halt = nn.Linear(config.d_model, 1) if config.halting_head else None
+        self.witness = nn.Linear(config.d_model, vocab_size, bias=False) if config.witness_head else None
         self.apply(_init_weights)
 
     def step(

@@ -94,7 +94,8 @@ def merge(base: dict, update: dict) -> dict:
 
 def run_config(task: str, method: str, seed: int, args: Namespace) -> RunConfig:
     """The task's recipe (or the defaults, with a note, when it has none), the method and seed, the overrides.
-    A halting head in the recipe is the looped model's: baselines, whose depth is fixed, are built without it."""
+    Halting and witness heads in the recipe are the looped model's: baselines, whose depth is fixed, are built
+    without them."""
     from looped.methods import get_method
     from looped.report import console
 
@@ -109,7 +110,7 @@ def run_config(task: str, method: str, seed: int, args: Namespace) -> RunConfig:
         overrides["train"] = {"max_steps": int(args.max_steps)}
     config = RunConfig.from_dict(merge(merge(recipe, dict(args.override)), overrides))
     if not get_method(method).uses_stopping:
-        config.model.halting_head = False
+        config.model.halting_head = config.model.witness_head = False
     return config
 
 

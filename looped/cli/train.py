@@ -70,15 +70,12 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> RunConfig:
 
 def run(args: Namespace) -> None:
     from looped.devices import resolve_device, set_threads
-    from looped.methods import get_method
     from looped.report import print_summary
-    from looped.tasks import get_task
     from looped.training.distributed import is_main_process
-    from looped.training.trainer import Trainer
+    from looped.training.trainer import Trainer, task_and_method
 
     config = run_config(args)
-    get_task(config.task, **config.task_options)  # fail on a bad task or method before creating anything
-    get_method(config.method)
+    task_and_method(config)  # fail on a bad task, method or head before creating anything
     out = args.out or Path("runs") / f"{config.task}-seed{config.seed}"
     device = resolve_device(args.device)
     set_threads(args.threads)

@@ -45,4 +45,5 @@ def with_pauses(model: FixedLoopModel, batch: Batch) -> Batch:
         answer_start=at + count,
         steps=torch.full_like(batch.steps, model.loops),
         lengths=batch.lengths,
+        witness_targets=insert_columns(batch.witness_targets, at, count, IGNORE),
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from looped.stopping.base import Prediction, StoppingRule, answer_confidence
+from looped.stopping.base import Prediction, StoppingRule, answer_confidence, step_confidence
 from looped.stopping.confidence import MaxConfidence, MaxConfidencePerExample
 from looped.stopping.fixed import FixedSteps
 from looped.stopping.halting import Halting
@@ -35,4 +35,12 @@ def get_stopping(spec: str, default_extra_steps: int = 20) -> StoppingRule:
 for _rule in (Oracle, MaxConfidence, MaxConfidencePerExample, Halting, FixedSteps):
     register_stopping(_rule)
 
-__all__ = ["Prediction", "StoppingRule", "answer_confidence", "get_stopping", "register_stopping", "stopping_names"]
+__all__ = [
+    "Prediction",
+    "StoppingRule",
+    "answer_confidence",
+    "get_stopping",
+    "register_stopping",
+    "step_confidence",
+    "stopping_names",
+]

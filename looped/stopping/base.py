@@ -61,3 +61,14 @@ def answer_confidence(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """
     neg_log_max = -torch.log_softmax(logits.float(), dim=-1).max(dim=-1).values
     return (neg_log_max * mask).sum(dim=1)
+
+
+def step_confidence(model: LoopedModel, state: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """The answer logits of one step's state and its per-example confidence loss (lower is more confident):
+    the answer's, plus the witness read-out's when the model has a witness head."""
+    logits = model.head(state)
+    mask = batch.loss_mask.float()
+    score = answer_confidence(logits, mask)
+    if model.witness is not None:
+        score = score + answer_confidence(model.witness(state), mask)
+    return logits, score

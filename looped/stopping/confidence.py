@@ -1,4 +1,5 @@
-"""Maximum-confidence stopping: run past T(n) and read out at the step whose answer is most confident.
+"""Maximum-confidence stopping: run past T(n) and read out at the step whose answer is most confident (with
+its witness, for a model that has a witness head).
 
 The reference picks one step for a whole batch of same-size inputs; choosing per example lets each input
 settle on its own step.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from looped.model import LoopedModel
-from looped.stopping.base import LooksPastOracle, Prediction, answer_confidence
+from looped.stopping.base import LooksPastOracle, Prediction, step_confidence
 from looped.tasks import Batch
 
 
@@ -20,12 +21,11 @@ class MaxConfidence(LooksPastOracle):
     per_example = False
 
     def predict(self, model: LoopedModel, batch: Batch) -> Prediction:
-        mask = batch.loss_mask.float()
         best_score = torch.full(batch.steps.shape, float("inf"), device=batch.inputs.device)
         tokens = torch.zeros_like(batch.inputs)
         steps = torch.zeros_like(batch.steps)
-        for step, logits in enumerate(model.iterate(batch.inputs, self.horizon(batch)), start=1):
-            score = answer_confidence(logits, mask)
+        for step, state in enumerate(model.states(batch.inputs, self.horizon(batch)), start=1):
+            logits, score = step_confidence(model, state, batch)
             if not self.per_example:
                 score = score.mean().expand_as(score)
             better = score < best_score

@@ -26,6 +26,7 @@ class Batch:
 
     `targets` holds IGNORE before the answer start; from there on every position is supervised: the answer,
     then the end/pad token. `steps` is the loop count T(n) after which each example is read out.
+    `witness_targets` has the same layout for the task's witness answer (`Task.witness`), or is all IGNORE.
     """
 
     inputs: torch.Tensor  # (B, W) token ids
@@ -34,6 +35,7 @@ class Batch:
     answer_start: torch.Tensor  # (B,) position of the '=' token, where the first answer token is written
     steps: torch.Tensor  # (B,) T(n) per example
     lengths: torch.Tensor  # (B,) input size n per example
+    witness_targets: torch.Tensor  # (B, W) token ids of the witness answer, all IGNORE for tasks without one
 
     def to(self, device: torch.device | str) -> Batch:
         return Batch(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
@@ -110,6 +112,17 @@ class Task(ABC):
     def size(self, prompt_ids: np.ndarray) -> int:
         """The input size n of a parsed prompt."""
 
+    has_witness: bool = False  # True when `witness` gives one
+
+    def witness(self, prompts: np.ndarray) -> np.ndarray | None:
+        """A second answer (B, answer_length(n)) for a witness read-out (model.witness_head) to learn at T(n),
+        or None: tasks have none unless an option asks for one.
+
+        Confidence stopping scores the witness together with the answer. A witness whose read-out is exact at
+        different steps from the answer's, except at T(n), makes "most confident" single out T(n).
+        """
+        return None
+
     # --- derived for every task ---------------------------------------------------------------------------
 
     def check_length(self, n: int) -> None:
@@ -135,10 +148,15 @@ class Task(ABC):
         inputs = np.full((batch_size, width), self.pad, dtype=np.int64)
         inputs[:, :prompt_len] = prompts
         inputs[:, prompt_len] = self.equals
-        targets = np.full((batch_size, width), self.pad, dtype=np.int64)
-        targets[:, :prompt_len] = IGNORE
-        targets[:, prompt_len : prompt_len + answer_len] = answers
-        targets_t = torch.from_numpy(targets)
+
+        def answer_row(answer: np.ndarray) -> torch.Tensor:
+            targets = np.full((batch_size, width), self.pad, dtype=np.int64)
+            targets[:, :prompt_len] = IGNORE
+            targets[:, prompt_len : prompt_len + answer_len] = answer
+            return torch.from_numpy(targets)
+
+        targets_t = answer_row(answers)
+        witness = self.witness(prompts)
 
         def column(value: int) -> torch.Tensor:
             return torch.full((batch_size,), value, dtype=torch.long)
@@ -150,6 +168,7 @@ class Task(ABC):
             answer_start=column(prompt_len),
             steps=column(self.steps(n)),
             lengths=column(n),
+            witness_targets=torch.full_like(targets_t, IGNORE) if witness is None else answer_row(witness),
         )
 
     def next_token_batch(self, batch: Batch) -> NextTokenBatch:
@@ -228,6 +247,8 @@ def concatenate(batches: list[Batch], pad: int) -> Batch:
         answer_start=torch.cat([b.answer_start for b in batches]),
         steps=torch.cat([b.steps for b in batches]),
         lengths=torch.cat([b.lengths for b in batches]),
+        # continues each witness row's last entry: the end token, or IGNORE for a task without a witness
+        witness_targets=torch.cat([stretch(b.witness_targets, int(b.witness_targets[0, -1])) for b in batches]),
     )
 
 
@@ -247,15 +268,25 @@ class BitsTask(Task):
     `bit_density="varied"` draws each example's probability of a one uniformly from [0, 1] instead of 1/2, so
     that sparse and dense inputs (almost never seen among uniform random bits) are trained on too.
     `steps="n+1"` reads the answer one iteration later than the reference's T(n) = n.
+    `witness="complement"` adds the task's answer for the complemented bits as a witness (`Task.witness`). For
+    parity with T(n) = n + 1 it is the parity of the zeros: the ones' and the zeros' read-outs, turning by
+    pi c/(n+1) and pi (n-c)/(n+1) per step, are both exact only at multiples of n + 1
+    (results/parity/experiments/README.md, section 11).
     """
 
     symbols = ("0", "1", "=", "_")
 
-    def __init__(self, bit_density: str = "uniform", steps: str = "n") -> None:
+    def __init__(self, bit_density: str = "uniform", steps: str = "n", witness: str = "none") -> None:
         if bit_density not in ("uniform", "varied"):
             raise ValueError(f"{self.name}: bit_density must be 'uniform' or 'varied', got {bit_density!r}")
+        if witness not in ("none", "complement"):
+            raise ValueError(f"{self.name}: witness must be 'none' or 'complement', got {witness!r}")
         self.bit_density = bit_density
         self.extra_steps = step_offset(self.name, steps)
+        self.has_witness = witness == "complement"
+
+    def witness(self, prompts: np.ndarray) -> np.ndarray | None:
+        return self.answer(1 - prompts) if self.has_witness else None
 
     def steps(self, n: int) -> int:
         return n + self.extra_steps

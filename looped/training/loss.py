@@ -4,7 +4,8 @@ Optionally also at every step T(n)+1 .. T(n)+k, so that the correct answer becom
 rather than a state it passes through. Those extra read-outs cost almost nothing: the loop runs to the batch's
 largest step anyway, only the read-out head is applied again.
 
-A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k its halting logit must say
+A model with a witness head learns the task's witness answer at the same steps as the answer, in the same
+mean. A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k its halting logit must say
 "stop" at T(n) (and, by choice, after it) and not before. The answer is still labelled at T(n) alone.
 """
 
@@ -17,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from looped.model import LoopedModel
-from looped.tasks import Batch
+from looped.tasks import IGNORE, Batch
 
 HaltingTarget = Literal["at", "from"]
 
@@ -65,6 +66,7 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
     if halting_until is not None:
         needed.append(int(halting_until.max()))
     horizon = max(horizon or 0, *needed)
+    read_outs = ((model.head, batch.targets), (model.witness, batch.witness_targets))
     total = torch.zeros((), device=batch.inputs.device)
     count = 0
     halting_logits = []
@@ -76,10 +78,10 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
             rows = target_step == step
             if not bool(rows.any()):
                 continue
-            logits = model.head(state[rows])
-            targets = batch.targets[rows]
-            total = total + summed_cross_entropy(logits, targets, supervision.label_smoothing)
-            count += int(batch.loss_mask[rows].sum())
+            for head, targets in read_outs:
+                if head is not None:
+                    total = total + summed_cross_entropy(head(state[rows]), targets[rows], supervision.label_smoothing)
+                    count += int((targets[rows] != IGNORE).sum())
     loss = total / max(count, 1)
     if halting_until is None:
         return loss

@@ -22,10 +22,10 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from looped.config import RunConfig
 from looped.errors import LoopedError
 from looped.evaluation import accuracy_by_length, evaluate_rule, fresh_batches
-from looped.methods import get_method
+from looped.methods import Method, get_method
 from looped.model import Block
 from looped.stopping import Oracle
-from looped.tasks import Batch, get_task
+from looped.tasks import Batch, Task, get_task
 from looped.training import distributed
 from looped.training.checkpoint import load_trainer_state, save_model_folder, save_trainer_state, write_json
 from looped.training.curriculum import Curriculum
@@ -82,6 +82,24 @@ class NoMetrics:
         pass
 
 
+
+def task_and_method(config: RunConfig) -> tuple[Task, Method]:
+    """The run's task and method, once the model's extra heads are known to fit them (LoopedError if not)."""
+    task, method = get_task(config.task, **config.task_options), get_method(config.method)
+    for head in ("halting_head", "witness_head"):
+        if getattr(config.model, head) and not method.uses_stopping:
+            raise LoopedError(
+                f"model.{head} only applies to looped methods, not to method {config.method!r} "
+                f"(its depth is fixed); drop --model.{head}"
+            )
+    if config.model.witness_head and not task.has_witness:
+        raise LoopedError(
+            f"model.witness_head needs a task with a witness answer, and {config.task} has none with these "
+            "options; for bit tasks add --task_options '{witness: complement}'"
+        )
+    return task, method
+
+
 class Trainer:
     """Trains one run into `out`: `best/` (chosen on validation lengths), `last/` (resumable), metrics.jsonl."""
 
@@ -108,13 +126,7 @@ class Trainer:
         self.device = distributed.setup(torch.device(device))
         self.rank = distributed.rank()
         self.is_main = self.rank == 0
-        self.task = get_task(config.task, **config.task_options)
-        self.method = get_method(config.method)
-        if config.model.halting_head and not self.method.uses_stopping:
-            raise LoopedError(
-                f"model.halting_head only applies to looped methods, not to method {config.method!r} "
-                "(its depth is fixed); drop --model.halting_head"
-            )
+        self.task, self.method = task_and_method(config)
         torch.manual_seed(config.seed)
         self.model = self.method.build(config, self.task).to(self.device)
         if compile_model:
