@@ -37,6 +37,8 @@ def plot_step_profile(profile: dict, path: Path, title: str = "") -> Path:
     figure, axis = plt.subplots(figsize=(6, 3.8))
     axis.plot(profile["steps"], profile["accuracy"], label="accuracy")
     axis.plot(profile["steps"], profile["mean_max_probability"], label="mean max probability", linestyle="--")
+    if "witness_accuracy" in profile:
+        axis.plot(profile["steps"], profile["witness_accuracy"], color="C3", alpha=0.7, label="witness accuracy")
     if "halting_probability" in profile:
         axis.plot(profile["steps"], profile["halting_probability"], color="C2", label='mean P("stop here")')
     if "halting_stop_share" in profile:
