@@ -149,12 +149,12 @@ def step_profile(
     for batch in batches:
         mask = batch.loss_mask.float()
         loop = RecordedLoop(model, batch.inputs)
+        witness_batch = replace(batch, targets=batch.witness_targets)  # scores the witness read-out
         for index, state in enumerate(loop.states(batch.inputs, max_steps)):
             logits, score = step_confidence(model, state, batch)
             correct[index] += float(exact_match(logits.argmax(dim=-1), batch).sum())
             confidence_loss[index] += float(score.sum())
             if model.witness is not None:
-                witness_batch = replace(batch, targets=batch.witness_targets)
                 witness_correct[index] += float(exact_match(model.witness(state).argmax(dim=-1), witness_batch).sum())
             probs = torch.softmax(logits.float(), dim=-1).max(dim=-1).values
             max_probability[index] += float(((probs * mask).sum(1) / mask.sum(1)).sum())

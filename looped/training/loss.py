@@ -78,10 +78,12 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
             rows = target_step == step
             if not bool(rows.any()):
                 continue
+            supervised = state[rows]
             for head, targets in read_outs:
                 if head is not None:
-                    total = total + summed_cross_entropy(head(state[rows]), targets[rows], supervision.label_smoothing)
-                    count += int((targets[rows] != IGNORE).sum())
+                    selected = targets[rows]
+                    total = total + summed_cross_entropy(head(supervised), selected, supervision.label_smoothing)
+                    count += int((selected != IGNORE).sum())
     loss = total / max(count, 1)
     if halting_until is None:
         return loss

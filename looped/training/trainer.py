@@ -82,7 +82,6 @@ class NoMetrics:
         pass
 
 
-
 def task_and_method(config: RunConfig) -> tuple[Task, Method]:
     """The run's task and method, once the model's extra heads are known to fit them (LoopedError if not)."""
     task, method = get_task(config.task, **config.task_options), get_method(config.method)
