@@ -50,18 +50,36 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert capsys.readouterr().out.count("done already") == 2
     assert (results / "parity" / "ntp" / "seed0.json").read_text() == before
 
-    (results / "parity" / "ntp" / "seed0.json").unlink()
-    run_dir = tmp_path / "runs" / "parity" / "ntp" / "seed0"
-    weights = (run_dir / "best" / "model.safetensors").read_bytes()
     other_recipe = reproduce(tmp_path)
     other_recipe[other_recipe.index("--max_steps") + 1] = "5"
+    with pytest.raises(SystemExit) as failed:  # a result file of another recipe is not taken as this one's
+        cli_main(other_recipe)
+    assert failed.value.code != 0
+    message = capsys.readouterr().err
+    assert "seed0.json was trained with another recipe (train.max_steps 4 -> 5); delete that file" in message
+    assert "Traceback" not in message and (results / "parity" / "looped" / "seed0.json").is_file()
+
+    (results / "parity" / "looped" / "seed0.json").unlink()
+    (results / "parity" / "ntp" / "seed0.json").unlink()
+    run_dir = tmp_path / "runs" / "parity" / "looped" / "seed0"
+    weights = (run_dir / "best" / "model.safetensors").read_bytes()
     with pytest.raises(SystemExit) as failed:
         cli_main(other_recipe)
     assert failed.value.code != 0
     message = capsys.readouterr().err
     assert "trained with another recipe (train.max_steps 4 -> 5)" in message and "Traceback" not in message
     assert (run_dir / "best" / "model.safetensors").read_bytes() == weights
-    assert not (results / "parity" / "ntp" / "seed0.json").exists()
+    assert not (results / "parity" / "looped" / "seed0.json").exists()
+
+
+def test_first_seed_shifts_the_seeds_so_processes_can_share_a_table(tmp_path: Path) -> None:
+    argv = reproduce(tmp_path)
+    argv[argv.index("--methods") + 1] = "ntp"
+    cli_main([*argv, "--first_seed", "2"])
+    record = json.loads((tmp_path / "results" / "parity" / "ntp" / "seed2.json").read_text())
+    assert record["seed"] == 2 and "--seeds 1 --first_seed 2" in record["command"]
+    assert record["config"]["seed"] == 2 and record["config"]["train"]["max_steps"] == 4
+    assert sorted(p.name for p in (tmp_path / "results" / "parity" / "ntp").iterdir()) == ["seed2.json"]
 
 
 def test_a_halting_head_is_evaluated_with_its_rule_and_left_out_of_baselines(tmp_path: Path) -> None:

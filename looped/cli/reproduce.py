@@ -2,7 +2,9 @@
 evaluate accuracy against length, and write one JSON per run, a Markdown table and one plot per task.
 
 Run directories go under <runs>/<task>/<method>/seed<S>: finished runs (summary.json) are not retrained,
-interrupted ones (last/trainer_state.pt) are resumed, so the command can be stopped and started again.
+interrupted ones (last/trainer_state.pt) are resumed, so the command can be stopped and started again; a run
+directory or result file left by another recipe is an error, never reported as this one. `--first_seed` lets
+several invocations share the seeds of one table, one process each.
 Results: <out>/<task>/<method>/seed<S>.json, <out>/RESULTS.md (from every result JSON under <out>) and
 <out>/<task>/accuracy.png.
 """
@@ -18,7 +20,7 @@ from typing import Any
 
 import yaml
 from jsonargparse import Namespace
-from jsonargparse.typing import PositiveInt
+from jsonargparse.typing import NonNegativeInt, PositiveInt
 
 from looped.cli.options import add_device_arguments, add_progress_argument, parse_lengths
 from looped.config import RECIPES, RunConfig
@@ -34,7 +36,8 @@ def parser():
     parser = Parser(description=__doc__)
     parser.add_argument("--tasks", type=str, default=ALL_TASKS, help="comma-separated task names")
     parser.add_argument("--methods", type=str, default=ALL_METHODS, help="comma-separated method names")
-    parser.add_argument("--seeds", type=PositiveInt, default=3, help="seeds 0 .. N-1 per task and method")
+    parser.add_argument("--seeds", type=PositiveInt, default=3, help="N seeds per task and method")
+    parser.add_argument("--first_seed", type=NonNegativeInt, default=0, help="the seeds are S .. S+N-1")
     parser.add_argument("--out", type=Path, default=Path("results"), help="results folder")
     parser.add_argument("--runs", type=Path, default=Path("runs/reproduce"), help="run directories")
     parser.add_argument("--samples", type=PositiveInt, default=1000, help="fresh test examples per length")
@@ -123,7 +126,7 @@ def train(config: RunConfig, run_dir: Path, device: Any, progress: bool) -> dict
     finished = (run_dir / "summary.json").is_file()
     resume = (run_dir / "last" / TRAINER_STATE).is_file()
     if finished or resume:
-        check_same_recipe(run_dir, config)
+        check_same_recipe(yaml.safe_load((run_dir / "config.yaml").read_text()), config, run_dir, "folder")
     if finished:
         return json.loads((run_dir / "summary.json").read_text())
     if not resume and run_dir.exists():
@@ -132,17 +135,17 @@ def train(config: RunConfig, run_dir: Path, device: Any, progress: bool) -> dict
     return Trainer(config, run_dir, device=device, resume=resume, show_progress=progress).run()
 
 
-def check_same_recipe(run_dir: Path, config: RunConfig) -> None:
-    """A run directory left by another recipe must not be reported (or resumed) as this one."""
+def check_same_recipe(saved: dict, config: RunConfig, path: Path, kind: str) -> None:
+    """A run directory or result file left by another recipe must not be reported (or resumed) as this one."""
     from looped.errors import LoopedError
 
-    saved = flatten(yaml.safe_load((run_dir / "config.yaml").read_text()))
-    wanted = flatten(config.to_dict())
-    changed = [f"{key} {saved.get(key)!r} -> {wanted.get(key)!r}" for key in wanted if saved.get(key) != wanted[key]]
+    before, wanted = flatten(saved), flatten(config.to_dict())
+    changed = [f"{key} {before.get(key)!r} -> {wanted.get(key)!r}" for key in wanted if before.get(key) != wanted[key]]
     if changed:
+        option = "--runs" if kind == "folder" else "--out"
         raise LoopedError(
-            f"{run_dir} was trained with another recipe ({'; '.join(changed)}); "
-            "delete that folder to retrain it, or pass another --runs"
+            f"{path} was trained with another recipe ({'; '.join(changed)}); "
+            f"delete that {kind} to retrain it, or pass another {option}"
         )
 
 
@@ -191,6 +194,8 @@ def evaluate(run_dir: Path, lengths: list[int], samples: int, device: Any, progr
 def command_line(args: Namespace) -> str:
     """The invocation, rebuilt from its parsed options (the same whether called from a shell or in-process)."""
     parts = ["looped reproduce", f"--tasks {args.tasks}", f"--methods {args.methods}", f"--seeds {args.seeds}"]
+    if args.first_seed:
+        parts.append(f"--first_seed {args.first_seed}")
     parts += [f"--samples {args.samples}", f"--out {args.out}", f"--runs {args.runs}"]
     if args.lengths:
         parts.append(f"--lengths {args.lengths}")
@@ -220,18 +225,22 @@ def run(args: Namespace) -> None:
         get_method(method)
     device = resolve_device(args.device)
     set_threads(args.threads)
-    jobs = [(task, method, seed) for task in tasks for method in methods for seed in range(args.seeds)]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    jobs = [(task, method, seed) for task in tasks for method in methods for seed in seeds]
     spent: list[float] = []  # seconds of the jobs done in this invocation, for the time estimate
     for index, (task, method, seed) in enumerate(jobs, start=1):
         result_file = args.out / task / method / f"seed{seed}.json"
         remaining = len(jobs) - index
         left = f", about {sum(spent) / len(spent) * (remaining + 1) / 60:.0f} min left" if spent else ""
+        config = run_config(task, method, seed, args)
         if result_file.is_file():
+            recorded = json.loads(result_file.read_text()).get("config")
+            if recorded is not None:  # result files written before the config was recorded are taken as they are
+                check_same_recipe(recorded, config, result_file, "file")
             console.print(f"[dim][{index}/{len(jobs)}] {task} / {method} / seed {seed}: done already[/]")
             continue
         console.rule(f"[{index}/{len(jobs)}] {task} / {method} / seed {seed}  ({remaining} more after this{left})")
         began = time.perf_counter()
-        config = run_config(task, method, seed, args)
         run_dir = args.runs / task / method / f"seed{seed}"
         summary = train(config, run_dir, device, args.progress)
         train_max = config.curriculum.max_length
@@ -250,6 +259,7 @@ def run(args: Namespace) -> None:
             "curriculum_reached": summary["curriculum_max"],
             "train_seconds": summary["train_seconds"],
             "eval_seconds": round(time.perf_counter() - evaluated, 1),
+            "config": config.to_dict(),
             **accuracy,
         }
         write_json(result_file, record)
