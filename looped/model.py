@@ -10,6 +10,10 @@ at T(n) (looped.training.loss) and read by the `halting` stopping rule. An optio
 second answer the task defines (looped.tasks.base.Task.witness), learned at T(n) like the answer; confidence
 stopping scores both.
 
+An optional log-length attention scale (`model.attention_scale: log`) multiplies the query at position i by
+s_h log(i + 1), with s_h learnt per head: a query can then keep one key as sharply in focus among i keys as
+among the few of a short training row, where plain softmax attention spreads out as the row grows.
+
 For next-token decoding, an optional `KVCache` keeps the keys and values of every position already seen, one
 slot per (loop iteration, layer): each iteration of a causal looped model only looks back at earlier positions
 of the previous iteration, so feeding just the new tokens with the cache gives the full recomputation's result.
@@ -17,9 +21,11 @@ of the previous iteration, so feeding just the new tokens with the cache gives t
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -37,8 +43,11 @@ class ModelConfig:
     input_injection: bool = True
     halting_head: bool = False
     witness_head: bool = False
+    attention_scale: Literal["none", "log"] = "none"
 
     def __post_init__(self) -> None:
+        if self.attention_scale not in ("none", "log"):
+            raise ValueError(f"model.attention_scale must be 'none' or 'log', got {self.attention_scale!r}")
         for name in ("d_model", "n_heads", "n_layers", "mlp_ratio"):
             if getattr(self, name) < 1:
                 raise ValueError(f"model.{name} must be >= 1, got {getattr(self, name)}")
@@ -78,12 +87,16 @@ class KVCache:
         return [self.slots.setdefault((iteration, index), LayerCache()) for index in range(n_layers)]
 
 
+LOG_SCALE_REFERENCE = 32  # s_h starts at 1 / log(32): the log scale is 1 at position 31, inside most training rows
+
+
 class CausalSelfAttention(nn.Module):
-    def __init__(self, d_model: int, n_heads: int) -> None:
+    def __init__(self, d_model: int, n_heads: int, log_scale: bool = False) -> None:
         super().__init__()
         self.n_heads = n_heads
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.proj = nn.Linear(d_model, d_model)
+        self.log_scale = nn.Parameter(torch.full((n_heads,), 1 / math.log(LOG_SCALE_REFERENCE))) if log_scale else None
 
     def forward(self, x: torch.Tensor, cache: LayerCache | None = None) -> torch.Tensor:
         """Causal attention over x; with a cache, x holds only new positions and also attends to the cached ones."""
@@ -94,6 +107,9 @@ class CausalSelfAttention(nn.Module):
         if cache is not None:
             past = cache.length
             k, v = cache.extend(k, v)
+        if self.log_scale is not None:  # the query at position i attends over i + 1 keys
+            positions = torch.arange(past + 1, past + length + 1, device=x.device, dtype=q.dtype)
+            q = q * (self.log_scale[:, None] * positions.log())[None, :, :, None]
         if past == 0:
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         else:  # new position i sees every cached position and the new ones up to itself
@@ -105,10 +121,10 @@ class CausalSelfAttention(nn.Module):
 class Block(nn.Module):
     """Pre-LayerNorm decoder layer: x + attn(ln(x)), then x + mlp(ln(x))."""
 
-    def __init__(self, d_model: int, n_heads: int, mlp_ratio: int) -> None:
+    def __init__(self, d_model: int, n_heads: int, mlp_ratio: int, log_scale: bool = False) -> None:
         super().__init__()
         self.ln_attn = nn.LayerNorm(d_model)
-        self.attn = CausalSelfAttention(d_model, n_heads)
+        self.attn = CausalSelfAttention(d_model, n_heads, log_scale)
         self.ln_mlp = nn.LayerNorm(d_model)
         self.mlp = nn.Sequential(
             nn.Linear(d_model, mlp_ratio * d_model), nn.GELU(), nn.Linear(mlp_ratio * d_model, d_model)
@@ -128,7 +144,8 @@ class LoopedModel(nn.Module):
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, config.d_model)
         self.layers = nn.ModuleList(
-            Block(config.d_model, config.n_heads, config.mlp_ratio) for _ in range(config.n_layers)
+            Block(config.d_model, config.n_heads, config.mlp_ratio, config.attention_scale == "log")
+            for _ in range(config.n_layers)
         )
         self.ln_out = nn.LayerNorm(config.d_model)
         self.head = nn.Linear(config.d_model, vocab_size, bias=False)

@@ -85,10 +85,11 @@ def test_fixed_methods_are_evaluated_under_one_label() -> None:
 
 
 @pytest.mark.parametrize("method", ["ntp", "ntp-pause", "ntp-looped"])
-@pytest.mark.parametrize("injection", [True, False])
-def test_cached_decoding_equals_full_recomputation(method: str, injection: bool) -> None:
+@pytest.mark.parametrize(("injection", "attention_scale"), [(True, "none"), (False, "none"), (True, "log")])
+def test_cached_decoding_equals_full_recomputation(method: str, injection: bool, attention_scale: str) -> None:
     config = tiny_config(method)
     config.model.input_injection = injection
+    config.model.attention_scale = attention_scale  # type: ignore[assignment]
     task = get_task("copy")
     model = scrambled(get_method(method).build(config, task))
     batch = task.sample(5, 7, np.random.default_rng(0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import types
 
 import pytest
@@ -13,8 +14,9 @@ from looped.model import LoopedModel, ModelConfig
 VOCAB = 6
 
 
-def config(injection: bool, n_layers: int = 2) -> ModelConfig:
-    return ModelConfig(d_model=16, n_heads=4, n_layers=n_layers, mlp_ratio=2, input_injection=injection)
+def config(injection: bool, n_layers: int = 2, attention_scale: str = "none") -> ModelConfig:
+    sizes = {"d_model": 16, "n_heads": 4, "n_layers": n_layers, "mlp_ratio": 2}
+    return ModelConfig(**sizes, input_injection=injection, attention_scale=attention_scale)  # type: ignore[arg-type]
 
 
 def random_inputs(batch: int = 3, width: int = 9, seed: int = 1) -> torch.Tensor:
@@ -23,9 +25,10 @@ def random_inputs(batch: int = 3, width: int = 9, seed: int = 1) -> torch.Tensor
 
 @pytest.mark.parametrize("injection", [True, False])
 @pytest.mark.parametrize("steps", [1, 3, 7])
+@pytest.mark.parametrize("attention_scale", ["none", "log"])
 @torch.no_grad()
-def test_causal_at_every_loop_count(injection: bool, steps: int) -> None:
-    model = scrambled_model(config(injection), VOCAB)
+def test_causal_at_every_loop_count(injection: bool, steps: int, attention_scale: str) -> None:
+    model = scrambled_model(config(injection, attention_scale=attention_scale), VOCAB)
     inputs = random_inputs()
     before = model(inputs, steps)
     for position in (2, 5, 8):
@@ -121,6 +124,30 @@ def test_iterate_computes_only_what_is_consumed() -> None:
         next(iterator)
         next(iterator)
     assert calls == 2
+
+
+@torch.no_grad()
+def test_log_attention_scale_multiplies_each_querys_logits_by_its_log_key_count() -> None:
+    """Against attention written out by hand: softmax(s_h log(i + 1) q_i k_j / sqrt(d)) over keys j <= i."""
+    torch.manual_seed(0)
+    attention = LoopedModel(config(True, n_layers=1, attention_scale="log"), VOCAB).layers[0].attn
+    attention.log_scale.copy_(torch.tensor([0.3, 0.7, 1.0, 2.0]))
+    x = torch.randn(2, 7, 16)
+    q, k, v = attention.qkv(x).view(2, 7, 3, 4, 4).unbind(dim=2)
+    expected = torch.empty(2, 7, 4, 4)
+    for i in range(7):
+        for h in range(4):
+            scale = attention.log_scale[h] * math.log(i + 1) / math.sqrt(4)
+            weights = torch.softmax((q[:, i, h, None, :] * k[:, : i + 1, h, :]).sum(-1) * scale, dim=-1)
+            expected[:, i, h] = (weights[:, :, None] * v[:, : i + 1, h, :]).sum(dim=1)
+    torch.testing.assert_close(attention(x), attention.proj(expected.reshape(2, 7, 16)), rtol=1e-4, atol=1e-5)
+    plain = LoopedModel(config(True, n_layers=1), VOCAB).layers[0].attn
+    assert plain.log_scale is None and not any(p.shape == (4,) for p in plain.parameters())
+
+
+def test_config_rejects_an_unknown_attention_scale() -> None:
+    with pytest.raises(ValueError, match="attention_scale must be 'none' or 'log'"):
+        ModelConfig(attention_scale="sqrt")  # type: ignore[arg-type]
 
 
 def test_forward_needs_at_least_one_step() -> None:
