@@ -59,7 +59,12 @@ class TrainConfig:
     `label_smoothing` caps how sure the answer may be. Without it a model lowers its loss by scaling its
     read-out up, and the loss stops asking for a more exact state once every training length is right; with
     it only a more exact state helps. On parity that carried the answer to twice the training length for
-    more seeds (section 8 of the same file)."""
+    more seeds (section 8 of the same file).
+
+    `left_fillers` m > 0 puts a random number (0 .. m, one draw per batch) of unsupervised pad tokens in front
+    of every training prompt. The input sizes stay those of the curriculum, but the answer is written up to m
+    positions further on, so positions beyond the longest training row are trained on; evaluation rows have
+    none. For tasks whose answer does not depend on the share of each token in the prompt (copy, not parity)."""
 
     max_steps: int = 20000
     batch_size: int = 64
@@ -69,6 +74,7 @@ class TrainConfig:
     decay_steps: int = 2000
     grad_clip: float = 1.0
     label_smoothing: float = 0.0
+    left_fillers: int = 0
     ema_decay: float | None = None
     batching: Literal["per-size", "mixed"] = "per-size"
     extra_supervised_steps: int = 0
@@ -90,10 +96,10 @@ class TrainConfig:
                 raise ValueError(f"train.{name} must be >= 1, got {getattr(self, name)}")
         if self.lr <= 0:
             raise ValueError(f"train.lr must be > 0, got {self.lr}")
-        if self.warmup_steps < 0 or self.extra_supervised_steps < 0 or self.halting_steps_past < 0:
-            raise ValueError(
-                "train.warmup_steps, train.extra_supervised_steps and train.halting_steps_past must be >= 0"
-            )
+        non_negative = ("warmup_steps", "extra_supervised_steps", "halting_steps_past", "left_fillers")
+        for name in non_negative:
+            if getattr(self, name) < 0:
+                raise ValueError(f"train.{name} must be >= 0, got {getattr(self, name)}")
         if self.halting_weight < 0:
             raise ValueError(f"train.halting_weight must be >= 0, got {self.halting_weight}")
         if not 0.0 <= self.label_smoothing < 1.0:

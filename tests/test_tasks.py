@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from looped.tasks import IGNORE, Batch, PromptError, Task, get_task, task_names
+from looped.tasks.base import prepend_fillers
 
 SETTINGS = settings(max_examples=40, deadline=None)
 SIZES = [*range(1, 65), 100, 130]  # beyond 64 bits: no int64 overflow anywhere
@@ -145,6 +146,21 @@ def test_next_token_rows(name: str, options: dict) -> None:
         assert (rows.loss_mask == ((positions >= start) & (positions < len(positions) - 1))).all()
         assert torch.equal(rows.targets[rows.loss_mask], rows.tokens[:, 1:][rows.loss_mask[:, :-1]])
         assert (rows.targets[~rows.loss_mask] == IGNORE).all()
+
+
+@pytest.mark.parametrize(("name", "options"), CONFIGS, ids=CONFIG_IDS)
+def test_prepended_fillers_move_the_answer_and_leave_it_unchanged(name: str, options: dict) -> None:
+    task = get_task(name, **options)
+    batch = task.sample_mixed(np.array([1, 3, 3, 6]), np.random.default_rng(0))
+    filled = prepend_fillers(batch, 4, task.pad)
+    assert torch.equal(filled.answer_start, batch.answer_start + 4)
+    assert (filled.inputs[:, :4] == task.pad).all() and torch.equal(filled.inputs[:, 4:], batch.inputs)
+    assert (filled.targets[:, :4] == IGNORE).all() and not filled.loss_mask[:, :4].any()
+    assert torch.equal(filled.targets[filled.loss_mask], batch.targets[batch.loss_mask])
+    answers = task.decode_answers(batch.targets, batch.answer_start)
+    assert task.decode_answers(filled.targets, filled.answer_start) == answers
+    assert torch.equal(filled.steps, batch.steps) and torch.equal(filled.lengths, batch.lengths)
+    assert prepend_fillers(batch, 0, task.pad) is batch
 
 
 def test_next_token_rows_need_one_size() -> None:

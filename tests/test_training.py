@@ -106,7 +106,7 @@ def test_from_pretrained_errors(tmp_path: Path) -> None:
 # --- resuming -----------------------------------------------------------------------------------------------------
 
 
-def resume_config(ema: bool, batching: str) -> RunConfig:
+def resume_config(ema: bool, batching: str, left_fillers: int = 0) -> RunConfig:
     """40 tiny steps: the curriculum grows at steps 10, 20, 25-30 and 35 (so around the interruption at 23),
     evaluations and checkpoints every 10 steps, a second supervision step drawn from the run's generator."""
     return RunConfig.from_dict(
@@ -135,6 +135,7 @@ def resume_config(ema: bool, batching: str) -> RunConfig:
                 "extra_supervised_steps": 2,
                 "batching": batching,
                 "ema_decay": 0.9 if ema else None,
+                "left_fillers": left_fillers,
             },
             "confidence_extra_steps": 3,
         }
@@ -150,9 +151,13 @@ def metrics_without_timing(run: Path) -> list[dict]:
     return [{k: v for k, v in r.items() if k != "samples_per_s"} for r in records]
 
 
-@pytest.mark.parametrize(("ema", "batching"), [(False, "per-size"), (True, "mixed")])
-def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(tmp_path: Path, ema: bool, batching: str) -> None:
-    config = resume_config(ema, batching)
+@pytest.mark.parametrize(
+    ("ema", "batching", "left_fillers"), [(False, "per-size", 0), (True, "mixed", 0), (False, "per-size", 3)]
+)
+def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(
+    tmp_path: Path, ema: bool, batching: str, left_fillers: int
+) -> None:
+    config = resume_config(ema, batching, left_fillers)
     whole = tmp_path / "whole"
     whole_summary = Trainer(copy.deepcopy(config), whole, show_progress=False).run()
 
@@ -364,7 +369,7 @@ def test_logged_learning_rates_follow_the_schedule(tmp_path: Path) -> None:
 
 def test_train_config_validation() -> None:
     bad = ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []})
-    for options in (*bad, {"label_smoothing": 1.0}, {"label_smoothing": -0.1}):
+    for options in (*bad, {"label_smoothing": 1.0}, {"label_smoothing": -0.1}, {"left_fillers": -1}):
         with pytest.raises(ValueError):
             TrainConfig(**options)
 
@@ -458,6 +463,22 @@ def test_trainer_passes_label_smoothing_to_every_batch(tmp_path: Path) -> None:
     config = resume_config(False, "per-size")
     config.train.label_smoothing = 0.1
     assert Trainer(config, tmp_path / "run", show_progress=False).next_batch()[1].label_smoothing == 0.1
+
+
+def test_trainer_puts_zero_to_left_fillers_pads_before_each_prompt(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size", left_fillers=3)
+    trainer = Trainer(config, tmp_path / "run", show_progress=False)
+    trainer.curriculum.current_max = 4
+    task = get_task("parity")
+    seen = set()
+    for _ in range(40):
+        batch, _ = trainer.next_batch()
+        fillers = int(batch.answer_start[0]) - int(batch.lengths[0])  # a parity prompt is its n bits
+        seen.add(fillers)
+        assert (batch.inputs[:, :fillers] == task.pad).all()
+        assert not batch.loss_mask[:, : fillers + int(batch.lengths[0])].any()
+        assert batch.inputs.shape[1] == fillers + int(batch.lengths[0]) + 2  # prompt, '=' / answer, end slot
+    assert seen == {0, 1, 2, 3}
 
 
 def test_supervision_steps_without_extra_is_t() -> None:

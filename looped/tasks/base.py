@@ -252,6 +252,27 @@ def concatenate(batches: list[Batch], pad: int) -> Batch:
     )
 
 
+def prepend_fillers(batch: Batch, count: int, pad: int) -> Batch:
+    """The same examples with `count` pad tokens in front of every prompt (unsupervised), so that the answer
+    sits `count` positions later. Training on such rows shows the block long rows without longer inputs."""
+    if count == 0:
+        return batch
+    rows = batch.inputs.shape[0]
+
+    def left(t: torch.Tensor, value: int | bool) -> torch.Tensor:
+        return torch.cat([torch.full((rows, count), value, dtype=t.dtype, device=t.device), t], dim=1)
+
+    return Batch(
+        inputs=left(batch.inputs, pad),
+        targets=left(batch.targets, IGNORE),
+        loss_mask=left(batch.loss_mask, False),
+        answer_start=batch.answer_start + count,
+        steps=batch.steps,
+        lengths=batch.lengths,
+        witness_targets=left(batch.witness_targets, IGNORE),
+    )
+
+
 STEP_OPTIONS = {"n": 0, "n+1": 1}  # a task's `steps` option -> loop iterations beyond n
 
 

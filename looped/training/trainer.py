@@ -26,6 +26,7 @@ from looped.methods import Method, get_method
 from looped.model import Block
 from looped.stopping import Oracle
 from looped.tasks import Batch, Task, get_task
+from looped.tasks.base import prepend_fillers
 from looped.training import distributed
 from looped.training.checkpoint import load_trainer_state, save_model_folder, save_trainer_state, write_json
 from looped.training.curriculum import Curriculum
@@ -187,6 +188,8 @@ class Trainer:
             batch = self.task.sample_mixed(self.curriculum.sample_sizes(train.batch_size, self.rng), self.rng)
         else:
             batch = self.task.sample(self.curriculum.sample_size(self.rng), train.batch_size, self.rng)
+        if train.left_fillers:
+            batch = prepend_fillers(batch, int(self.rng.integers(0, train.left_fillers + 1)), self.task.pad)
         extra_active = self.curriculum.current_max >= train.extra_supervision_from
         supervision = Supervision(
             supervision_steps(batch, train.extra_supervised_steps if extra_active else 0),
