@@ -64,7 +64,11 @@ class TrainConfig:
     `left_fillers` m > 0 puts a random number (0 .. m, one draw per batch) of unsupervised pad tokens in front
     of every training prompt. The input sizes stay those of the curriculum, but the answer is written up to m
     positions further on, so positions beyond the longest training row are trained on; evaluation rows have
-    none. For tasks whose answer does not depend on the share of each token in the prompt (copy, not parity)."""
+    none. For tasks whose answer does not depend on the share of each token in the prompt (copy, not parity).
+
+    `init_from` starts the weights from a trained model (a model folder or run directory) of the same task,
+    method and model settings; the optimizer, schedule and curriculum start afresh, so fine-tuning a model that has
+    seen every length is `--train.init_from DIR --curriculum.start_length 20` (its decay then starts at once)."""
 
     max_steps: int = 20000
     batch_size: int = 64
@@ -75,6 +79,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     label_smoothing: float = 0.0
     left_fillers: int = 0
+    init_from: str | None = None
     ema_decay: float | None = None
     batching: Literal["per-size", "mixed"] = "per-size"
     extra_supervised_steps: int = 0

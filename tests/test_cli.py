@@ -154,6 +154,27 @@ def test_bad_predict_prompts(capsys: pytest.CaptureFixture, cli_run: Path, promp
     assert snapshot(cli_run) == before
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--train.init_from", "MISSING"], "MISSING"),
+        (["--train.init_from", "RUN", "--model.n_layers", "2"], "--model.* settings"),
+        (["--train.init_from", "RUN", "--task", "copy"], "trained on parity"),
+    ],
+    ids=["missing", "other-model", "other-task"],
+)
+def test_bad_init_from(
+    capsys: pytest.CaptureFixture, cli_run: Path, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    before = snapshot(cli_run)
+    paths = {"MISSING": str(tmp_path / "missing"), "RUN": str(cli_run)}
+    argv = ["train", *CLI_TRAIN_ARGS, *[paths.get(a, a) for a in extra], "--out", str(tmp_path / "run")]
+    line = run_fails(capsys, argv)
+    assert paths.get(message, message) in line
+    assert not (tmp_path / "run").exists()
+    assert snapshot(cli_run) == before
+
+
 def test_predict_unknown_stopping_rule(capsys: pytest.CaptureFixture, cli_run: Path) -> None:
     line = run_fails(capsys, ["predict", "--checkpoint", str(cli_run), "--stopping", "nope", "101"])
     assert "nope" in line

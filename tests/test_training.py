@@ -229,6 +229,16 @@ def test_interrupted_run_resumes_like_an_uninterrupted_one(tmp_path: Path, inter
     assert metrics_without_timing(whole) == metrics_without_timing(parts)
 
 
+def test_init_from_starts_from_the_trained_weights(learned_parity: Path, tmp_path: Path) -> None:
+    config = RunConfig.from_dict(LEARNING_RUN)
+    config.train.init_from = str(learned_parity)
+    started = Trainer(config, tmp_path / "run", show_progress=False).model.state_dict()
+    fresh = Trainer(RunConfig.from_dict(LEARNING_RUN), tmp_path / "fresh", show_progress=False).model.state_dict()
+    trained = read_weights(learned_parity / "best")
+    assert all(torch.equal(started[name], trained[name]) for name in trained)
+    assert not all(torch.equal(fresh[name], trained[name]) for name in trained)
+
+
 def test_resume_without_a_checkpoint_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(LoopedError, match="cannot be resumed"):
         Trainer(resume_config(False, "per-size"), tmp_path / "fresh", resume=True, show_progress=False)

@@ -28,7 +28,13 @@ from looped.stopping import Oracle
 from looped.tasks import Batch, Task, get_task
 from looped.tasks.base import prepend_fillers
 from looped.training import distributed
-from looped.training.checkpoint import load_trainer_state, save_model_folder, save_trainer_state, write_json
+from looped.training.checkpoint import (
+    load_trainer_state,
+    read_model_folder,
+    save_model_folder,
+    save_trainer_state,
+    write_json,
+)
 from looped.training.curriculum import Curriculum
 from looped.training.distributed import LoopedLoss
 from looped.training.loss import Supervision, supervision_steps
@@ -100,6 +106,19 @@ def task_and_method(config: RunConfig) -> tuple[Task, Method]:
     return task, method
 
 
+def initial_weights(path: Path, config: RunConfig) -> dict[str, torch.Tensor]:
+    """The weights of a trained model to start a run from, checked to fit the run's method and model."""
+    saved, weights, _ = read_model_folder(path)
+    if saved.task != config.task:
+        raise LoopedError(f"train.init_from: {path} was trained on {saved.task}, this run is {config.task}")
+    if (saved.method, saved.model) != (config.method, config.model):
+        raise LoopedError(
+            f"train.init_from: {path} holds a {saved.method} model with {saved.model}, this run builds a "
+            f"{config.method} model with {config.model}; pass the same --method and --model.* settings"
+        )
+    return weights
+
+
 class Trainer:
     """Trains one run into `out`: `best/` (chosen on validation lengths), `last/` (resumable), metrics.jsonl."""
 
@@ -129,6 +148,8 @@ class Trainer:
         self.task, self.method = task_and_method(config)
         torch.manual_seed(config.seed)
         self.model = self.method.build(config, self.task).to(self.device)
+        if train.init_from is not None and not resume:
+            self.model.load_state_dict(initial_weights(Path(train.init_from), config))
         if compile_model:
             for module in self.model.modules():
                 if isinstance(module, Block):
