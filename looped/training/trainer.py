@@ -110,7 +110,9 @@ def initial_weights(path: Path, config: RunConfig) -> dict[str, torch.Tensor]:
     """The weights of a trained model to start a run from, checked to fit the run's method and model."""
     saved, weights, _ = read_model_folder(path)
     if saved.task != config.task:
-        raise LoopedError(f"train.init_from: {path} was trained on {saved.task}, this run is {config.task}")
+        raise LoopedError(
+            f"train.init_from: {path} was trained on {saved.task}, this run is {config.task}; use a {config.task} model"
+        )
     if (saved.method, saved.model) != (config.method, config.model):
         raise LoopedError(
             f"train.init_from: {path} holds a {saved.method} model with {saved.model}, this run builds a "
