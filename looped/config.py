@@ -66,6 +66,10 @@ class TrainConfig:
     positions further on, so positions beyond the longest training row are trained on; evaluation rows have
     none. For tasks whose answer does not depend on the share of each token in the prompt (copy, not parity).
 
+    `adam_beta2` is AdamW's second-moment decay (PyTorch's default 0.999). A lower value (0.95, as in many
+    Transformer recipes) lets the step size follow a gradient that suddenly grows, instead of the stale
+    average of the last thousand steps: the loss spikes of looped training are meant to be damped by it.
+
     `init_from` starts the weights from a trained model (a model folder or run directory) of the same task,
     method and model settings; the optimizer, schedule and curriculum start afresh, so fine-tuning a model that has
     seen every length is `--train.init_from DIR --curriculum.start_length 20` (its decay then starts at once)."""
@@ -74,6 +78,7 @@ class TrainConfig:
     batch_size: int = 64
     lr: float = 3e-4
     weight_decay: float = 0.01
+    adam_beta2: float = 0.999
     warmup_steps: int = 100
     decay_steps: int = 2000
     grad_clip: float = 1.0
@@ -107,6 +112,8 @@ class TrainConfig:
                 raise ValueError(f"train.{name} must be >= 0, got {getattr(self, name)}")
         if self.halting_weight < 0:
             raise ValueError(f"train.halting_weight must be >= 0, got {self.halting_weight}")
+        if not 0.0 < self.adam_beta2 < 1.0:
+            raise ValueError(f"train.adam_beta2 must be in (0, 1), got {self.adam_beta2}")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ValueError(f"train.label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:

@@ -72,6 +72,16 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert not (results / "parity" / "looped" / "seed0.json").exists()
 
 
+def test_a_result_written_before_a_config_field_existed_counts_as_that_fields_default(tmp_path: Path) -> None:
+    cli_main(reproduce(tmp_path))
+    result_file = tmp_path / "results" / "parity" / "looped" / "seed0.json"
+    result = json.loads(result_file.read_text())
+    del result["config"]["train"]["adam_beta2"]  # as written before the field was added
+    result_file.write_text(json.dumps(result))
+    cli_main(reproduce(tmp_path))  # taken as done, not refused as another recipe
+    assert json.loads(result_file.read_text()) == result
+
+
 def test_first_seed_shifts_the_seeds_so_processes_can_share_a_table(tmp_path: Path) -> None:
     argv = reproduce(tmp_path)
     argv[argv.index("--methods") + 1] = "ntp"

@@ -379,7 +379,8 @@ def test_logged_learning_rates_follow_the_schedule(tmp_path: Path) -> None:
 
 def test_train_config_validation() -> None:
     bad = ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []})
-    for options in (*bad, {"label_smoothing": 1.0}, {"label_smoothing": -0.1}, {"left_fillers": -1}):
+    out_of_range = ({"label_smoothing": 1.0}, {"label_smoothing": -0.1}, {"adam_beta2": 1.0}, {"adam_beta2": 0.0})
+    for options in (*bad, *out_of_range, {"left_fillers": -1}):
         with pytest.raises(ValueError):
             TrainConfig(**options)
 
@@ -473,6 +474,13 @@ def test_trainer_passes_label_smoothing_to_every_batch(tmp_path: Path) -> None:
     config = resume_config(False, "per-size")
     config.train.label_smoothing = 0.1
     assert Trainer(config, tmp_path / "run", show_progress=False).next_batch()[1].label_smoothing == 0.1
+
+
+def test_trainer_gives_adam_its_second_moment_decay(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size")
+    assert Trainer(config, tmp_path / "default", show_progress=False).optimizer.defaults["betas"] == (0.9, 0.999)
+    config.train.adam_beta2 = 0.95
+    assert Trainer(config, tmp_path / "run", show_progress=False).optimizer.defaults["betas"] == (0.9, 0.95)
 
 
 def test_trainer_puts_zero_to_left_fillers_pads_before_each_prompt(tmp_path: Path) -> None:

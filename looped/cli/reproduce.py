@@ -139,7 +139,8 @@ def check_same_recipe(saved: dict, config: RunConfig, path: Path, kind: str) -> 
     """A run directory or result file left by another recipe must not be reported (or resumed) as this one."""
     from looped.errors import LoopedError
 
-    before, wanted = flatten(saved), flatten(config.to_dict())
+    # Fields added to the config since `saved` was written take their defaults: the recipe did not set them.
+    before, wanted = flatten(RunConfig.from_dict(saved).to_dict()), flatten(config.to_dict())
     changed = [f"{key} {before.get(key)!r} -> {wanted.get(key)!r}" for key in wanted if before.get(key) != wanted[key]]
     if changed:
         option = "--runs" if kind == "folder" else "--out"

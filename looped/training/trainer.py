@@ -156,7 +156,9 @@ class Trainer:
             for module in self.model.modules():
                 if isinstance(module, Block):
                     module.compile()
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=train.lr, weight_decay=train.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=train.lr, betas=(0.9, train.adam_beta2), weight_decay=train.weight_decay
+        )
         self.ema = (
             AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(train.ema_decay)) if train.ema_decay else None
         )

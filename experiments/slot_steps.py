@@ -1,0 +1,96 @@
+"""When each answer slot becomes right: the accuracy of every answer slot after every loop step, at one or more
+lengths. A model that computes its answer slot by slot (a pointer moving one position per step) shows a
+diagonal; one whose answer appears everywhere at once shows a vertical edge; one whose answer keeps changing
+after T(n) shows no slot that settles. For copy the diagonal is what makes the answer a fixed point, and so
+what lets per-example maximum confidence match the oracle.
+
+    python experiments/slot_steps.py --checkpoint results/copy/model --lengths 20,30 \
+        --out results/copy/experiments/slot_steps.json
+
+Prints, per length, the step from which each slot stays at or above `--settled` accuracy up to T(n) + `--past`
+(-1: never), and writes the JSON and one heatmap per length beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+import torch
+
+from looped import LoopedTransformer
+from looped.evaluation import fresh_batches
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+@torch.no_grad()
+def slot_accuracy_by_step(model: LoopedTransformer, length: int, samples: int, steps: int, seed: int) -> torch.Tensor:
+    """(steps, slots) accuracy of each answer slot (counted from the answer start) after each loop step."""
+    right: torch.Tensor | None = None
+    for batch in fresh_batches(model.task, length, samples, 250, seed, model.device):
+        start = int(batch.answer_start[0])  # one length per batch: every row starts its answer at one position
+        per_step = [
+            (logits.argmax(-1) == batch.targets)[:, start:].sum(dim=0)
+            for logits in model.model.iterate(batch.inputs, steps)
+        ]
+        counts = torch.stack(per_step)
+        right = counts if right is None else right + counts
+    assert right is not None
+    return right.float() / samples
+
+
+def settling_steps(accuracy: torch.Tensor, threshold: float) -> list[int]:
+    """Per slot, the first step from which accuracy stays >= threshold to the last step (-1 if it never does)."""
+    steps = []
+    for column in (accuracy >= threshold).T.tolist():
+        settled = -1
+        for step in range(len(column), 0, -1):
+            if not column[step - 1]:
+                break
+            settled = step
+        steps.append(settled)
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--lengths", default="20,30")
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--past", type=int, default=10, help="loop steps past T(n) to run")
+    parser.add_argument("--settled", type=float, default=0.9)
+    parser.add_argument("--seed", type=int, default=12345)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    model = LoopedTransformer.from_pretrained(args.checkpoint)
+    result: dict = {"checkpoint": args.checkpoint, "samples": args.samples, "settled_threshold": args.settled}
+    result["lengths"] = {}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    for n in map(int, args.lengths.split(",")):
+        oracle = model.task.steps(n)
+        accuracy = slot_accuracy_by_step(model, n, args.samples, oracle + args.past, args.seed)
+        settled = settling_steps(accuracy, args.settled)
+        result["lengths"][n] = {"oracle_step": oracle, "settled_at": settled, "accuracy": accuracy.tolist()}
+        print(f"n = {n} (T(n) = {oracle}), step each slot settles at: {settled}")
+        figure, axes = plt.subplots(figsize=(7, 4.5))
+        image = axes.imshow(accuracy.numpy(), aspect="auto", origin="lower", vmin=0, vmax=1, cmap="viridis",
+                            extent=(-0.5, accuracy.shape[1] - 0.5, 0.5, accuracy.shape[0] + 0.5))
+        axes.axhline(oracle, color="white", linestyle="--", linewidth=1, label="T(n)")
+        axes.set(xlabel="answer slot (last: end token)", ylabel="loop step",
+                 title=f"{model.config.task}, n = {n}: accuracy per slot and step")
+        axes.legend(loc="upper left")
+        figure.colorbar(image, ax=axes, label="accuracy")
+        figure.tight_layout()
+        figure.savefig(args.out.with_name(f"{args.out.stem}_{n}.png"), dpi=120)
+        plt.close(figure)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out} and its plots")
+
+
+if __name__ == "__main__":
+    main()
