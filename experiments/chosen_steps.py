@@ -7,12 +7,11 @@ rule goes wrong, this shows whether the most confident step is late, early or an
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 import torch
+from probe import load_probed, probe_parser
 
 from looped import LoopedTransformer
 from looped.stopping import step_confidence
@@ -46,17 +45,10 @@ def chosen_steps(model: LoopedTransformer, n: int, samples: int, extra_steps: in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--lengths", default="20,40")
-    parser.add_argument("--samples", type=int, default=500)
+    parser = probe_parser(__doc__, lengths="20,40", samples=500, seed=321)
     parser.add_argument("--extra-steps", type=int, default=20, help="steps past T(n) the rule may look at")
-    parser.add_argument("--seed", type=int, default=321)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    model = LoopedTransformer.from_pretrained(args.checkpoint)
+    model = load_probed(args)
     result = {"checkpoint": args.checkpoint, "samples": args.samples, "extra_steps": args.extra_steps, "by_length": {}}
     for n in map(int, args.lengths.split(",")):
         result["by_length"][str(n)] = chosen_steps(model, n, args.samples, args.extra_steps, args.seed)

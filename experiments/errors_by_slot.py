@@ -8,12 +8,11 @@ everywhere a little or at a few slots always; for copy at n = 30 it is the last 
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import matplotlib
 import torch
+from probe import load_probed, probe_parser
 
 from looped import LoopedTransformer
 from looped.evaluation import fresh_batches
@@ -37,16 +36,10 @@ def slot_errors(model: LoopedTransformer, length: int, samples: int, stopping: s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--lengths", default="20,25,30")
-    parser.add_argument("--samples", type=int, default=1000)
+    parser = probe_parser(__doc__, lengths="20,25,30", samples=1000, seed=12345)
     parser.add_argument("--stopping", default="oracle")
-    parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    model = LoopedTransformer.from_pretrained(args.checkpoint)
+    model = load_probed(args)
     result: dict = {"checkpoint": args.checkpoint, "stopping": args.stopping, "samples": args.samples}
     result["error_rate_by_slot"] = {}
     figure, axes = plt.subplots(figsize=(7, 3.5))

@@ -7,13 +7,10 @@ ones, so accuracy on them can hide failures on sparse or dense inputs.
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import numpy as np
-
-from looped import LoopedTransformer
+from probe import load_probed, probe_parser
 
 
 def prompts_with_ones(n: int, ones: int, count: int, rng: np.random.Generator) -> list[str]:
@@ -24,15 +21,10 @@ def prompts_with_ones(n: int, ones: int, count: int, rng: np.random.Generator) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--lengths", default="20,30,40")
-    parser.add_argument("--samples", type=int, default=200, help="prompts per (length, number of ones)")
+    parser = probe_parser(__doc__, "20,30,40", samples=200, seed=0, samples_help="prompts per (length, number of ones)")
     parser.add_argument("--stopping", default="oracle")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    model = LoopedTransformer.from_pretrained(args.checkpoint)
+    model = load_probed(args)
     rng = np.random.default_rng(args.seed)
     result: dict = {"checkpoint": args.checkpoint, "stopping": args.stopping, "samples": args.samples, "by_length": {}}
     for n in map(int, args.lengths.split(",")):

@@ -11,15 +11,12 @@ maximum-confidence stopping fails per example (see results/parity/experiments/RE
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import torch
-
-from looped import LoopedTransformer
+from probe import load_probed, probe_parser
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -55,14 +52,10 @@ def turn_per_step(model, inputs: torch.Tensor, slot: int, steps: int) -> np.ndar
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--lengths", default="20,40")
-    parser.add_argument("--samples", type=int, default=410, help="prompts per length, spread over 0..n ones")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, required=True)
+    spread = "prompts per length, spread over 0..n ones"
+    parser = probe_parser(__doc__, "20,40", samples=410, seed=0, samples_help=spread)
     args = parser.parse_args()
-    loaded = LoopedTransformer.from_pretrained(args.checkpoint)
+    loaded = load_probed(args)
     model, task = loaded.model.eval(), loaded.task
     rng = np.random.default_rng(args.seed)
     result: dict = {"checkpoint": args.checkpoint, "samples": args.samples, "by_length": {}}

@@ -13,12 +13,11 @@ Prints, per length, the step from which each slot stays at or above `--settled` 
 
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 import matplotlib
 import torch
+from probe import load_probed, probe_parser
 
 from looped import LoopedTransformer
 from looped.evaluation import fresh_batches
@@ -57,17 +56,11 @@ def settling_steps(accuracy: torch.Tensor, threshold: float) -> list[int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--lengths", default="20,30")
-    parser.add_argument("--samples", type=int, default=500)
+    parser = probe_parser(__doc__, lengths="20,30", samples=500, seed=12345)
     parser.add_argument("--past", type=int, default=10, help="loop steps past T(n) to run")
     parser.add_argument("--settled", type=float, default=0.9)
-    parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    model = LoopedTransformer.from_pretrained(args.checkpoint)
+    model = load_probed(args)
     result: dict = {"checkpoint": args.checkpoint, "samples": args.samples, "settled_threshold": args.settled}
     result["lengths"] = {}
     args.out.parent.mkdir(parents=True, exist_ok=True)
