@@ -11,8 +11,7 @@
 #   python experiments/parity_phase.py --checkpoint results/parity/experiments/width64-model --lengths 20,40 \
 #     --out results/parity/experiments/phase_width64.json
 # Since configs/parity.yaml took adam_beta2: 0.95, the looped rows of the table come from
-#   looped reproduce --tasks parity --methods looped --seeds 3 --samples 1000 --threads 2 --progress false \
-#     --out results --runs runs/reproduce-b095
+#   looped reproduce --tasks parity --methods looped --seeds 3 --samples 1000 --out results --runs runs/reproduce-b095 --threads 2 --progress false
 # while the baselines, steps/ and model/ below are still those of the recipe before (AdamW's default 0.999): run
 # on the current recipe, `looped reproduce` refuses their result files as another recipe's until they are deleted.
 set -euo pipefail

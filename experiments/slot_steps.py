@@ -44,15 +44,8 @@ def slot_accuracy_by_step(model: LoopedTransformer, length: int, samples: int, s
 
 def settling_steps(accuracy: torch.Tensor, threshold: float) -> list[int]:
     """Per slot, the first step from which accuracy stays >= threshold to the last step (-1 if it never does)."""
-    steps = []
-    for column in (accuracy >= threshold).T.tolist():
-        settled = -1
-        for step in range(len(column), 0, -1):
-            if not column[step - 1]:
-                break
-            settled = step
-        steps.append(settled)
-    return steps
+    held_to_the_end = (accuracy >= threshold).flip(0).cumprod(0).sum(0)  # steps at the end all >= threshold
+    return [len(accuracy) - held + 1 if held else -1 for held in held_to_the_end.tolist()]
 
 
 def main() -> None:
