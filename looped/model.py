@@ -135,6 +135,14 @@ class Block(nn.Module):
         return x + self.mlp(self.ln_mlp(x))
 
 
+def compile_blocks(model: nn.Module) -> None:
+    """torch.compile every decoder layer in place. The loop around them stays eager: its step count changes
+    from batch to batch, and compiling it would recompile for each one."""
+    for module in model.modules():
+        if isinstance(module, Block):
+            module.compile()
+
+
 class LoopedModel(nn.Module):
     """Embedding, one block stack of `n_layers` layers looped any number of times, final LayerNorm, read-out."""
 

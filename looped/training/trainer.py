@@ -23,7 +23,7 @@ from looped.config import RunConfig
 from looped.errors import LoopedError
 from looped.evaluation import accuracy_by_length, evaluate_rule, fresh_batches
 from looped.methods import Method, get_method
-from looped.model import Block
+from looped.model import compile_blocks
 from looped.stopping import Oracle
 from looped.tasks import Batch, Task, get_task
 from looped.tasks.base import prepend_fillers
@@ -153,9 +153,7 @@ class Trainer:
         if train.init_from is not None and not resume:
             self.model.load_state_dict(initial_weights(Path(train.init_from), config))
         if compile_model:
-            for module in self.model.modules():
-                if isinstance(module, Block):
-                    module.compile()
+            compile_blocks(self.model)
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=train.lr, betas=(0.9, train.adam_beta2), weight_decay=train.weight_decay
         )
