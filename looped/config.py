@@ -50,6 +50,12 @@ class TrainConfig:
     the answer becomes a fixed point of the loop, once the curriculum's maximum length has reached
     `extra_supervision_from` (the algorithm is learnt faster on short inputs without it).
 
+    `supervised_multiples` [m, ...] also supervises the same answer at step m·T(n), from the same curriculum
+    length on. The loop must then stay right over m times as many steps without being shown a longer input:
+    for parity's learnt algorithm, a phase that turns by pi c/n per step (results/parity/experiments/
+    README.md, section 4), m = 3 asks a turn three times as exact as T(n) alone does, which is what longer
+    inputs need, and an odd m leaves that algorithm's answer unchanged (an even m would flip it).
+
     A model with a halting head (model.halting_head) is also asked "stop here?" at every step 1 .. T(n) +
     `halting_steps_past`, with weight `halting_weight`, from the same curriculum length on: yes at T(n) only
     (`halting_target` "at") or from T(n) on ("from"). `halting_detached` trains the head alone, as a probe of
@@ -90,6 +96,7 @@ class TrainConfig:
     batching: Literal["per-size", "mixed"] = "per-size"
     extra_supervised_steps: int = 0
     extra_supervision_from: int = 1
+    supervised_multiples: list[int] = field(default_factory=list)
     halting_steps_past: int = 8
     halting_weight: float = 0.1
     halting_target: HaltingTarget = "at"
@@ -111,6 +118,8 @@ class TrainConfig:
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise ValueError(f"train.{name} must be >= 0, got {getattr(self, name)}")
+        if any(multiple < 2 for multiple in self.supervised_multiples):
+            raise ValueError(f"train.supervised_multiples must all be >= 2, got {self.supervised_multiples}")
         if self.halting_weight < 0:
             raise ValueError(f"train.halting_weight must be >= 0, got {self.halting_weight}")
         if not 0.0 < self.adam_beta2 < 1.0:

@@ -380,7 +380,7 @@ def test_logged_learning_rates_follow_the_schedule(tmp_path: Path) -> None:
 def test_train_config_validation() -> None:
     bad = ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []})
     out_of_range = ({"label_smoothing": 1.0}, {"label_smoothing": -0.1}, {"adam_beta2": 1.0}, {"adam_beta2": 0.0})
-    for options in (*bad, *out_of_range, {"left_fillers": -1}):
+    for options in (*bad, *out_of_range, {"left_fillers": -1}, {"supervised_multiples": [3, 1]}):
         with pytest.raises(ValueError):
             TrainConfig(**options)
 
@@ -442,9 +442,20 @@ def test_loss_horizon_past_the_last_supervised_step_changes_nothing(copy_task, l
         )
 
 
+@torch.no_grad()
+def test_loss_at_multiples_of_t_reads_out_after_m_times_as_many_steps(copy_task, loss_model) -> None:
+    batch = copy_task.sample_mixed(np.array([1, 2, 3, 3]), np.random.default_rng(3))
+    supervise_at = supervision_steps(batch, 1, multiples=[3])
+    assert [s.tolist() for s in supervise_at] == [[1, 2, 3, 3], [2, 3, 4, 4], [3, 6, 9, 9]]
+    loss = looped_loss(loss_model, batch, Supervision(supervise_at))
+    read_outs = [per_size_expectation(loss_model, batch, steps) for steps in supervise_at]
+    torch.testing.assert_close(loss, sum(read_outs) / 3, rtol=1e-5, atol=1e-6)
+
+
 def test_extra_supervision_starts_at_its_curriculum_length(tmp_path: Path) -> None:
     config = resume_config(False, "per-size")
     config.train.extra_supervised_steps, config.train.extra_supervision_from = 3, 3
+    config.train.supervised_multiples = [3]
     trainer = Trainer(config, tmp_path / "run", show_progress=False)
     trainer.curriculum.current_max = 2
     batch, supervision = trainer.next_batch()
@@ -452,7 +463,9 @@ def test_extra_supervision_starts_at_its_curriculum_length(tmp_path: Path) -> No
     assert supervision.halting_steps_past is None  # no halting head
     trainer.curriculum.current_max = 3
     batch, supervision = trainer.next_batch()
-    assert [(s - batch.steps).unique().tolist() for s in supervision.answer_steps] == [[0], [1], [2], [3]]
+    offsets = [(s - batch.steps).unique().tolist() for s in supervision.answer_steps[:4]]
+    assert offsets == [[0], [1], [2], [3]]
+    assert len(supervision.answer_steps) == 5 and torch.equal(supervision.answer_steps[4], 3 * batch.steps)
 
 
 @torch.no_grad()

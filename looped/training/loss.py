@@ -2,7 +2,8 @@
 
 Optionally also at every step T(n)+1 .. T(n)+k, so that the correct answer becomes a fixed point of the loop
 rather than a state it passes through. Those extra read-outs cost almost nothing: the loop runs to the batch's
-largest step anyway, only the read-out head is applied again.
+largest step anyway, only the read-out head is applied again. Or at multiples m·T(n), which do cost m times
+the iterations: the answer must then hold over a longer run of the loop than any training input needs.
 
 A model with a witness head learns the task's witness answer at the same steps as the answer, in the same
 mean. A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k its halting logit must say
@@ -11,6 +12,7 @@ mean. A model with a halting head is also taught where to stop: over steps 1 .. 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -48,9 +50,10 @@ def summed_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, label_smoo
     return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="sum", label_smoothing=label_smoothing)
 
 
-def supervision_steps(batch: Batch, extra_steps: int) -> list[torch.Tensor]:
-    """The steps at which each example is supervised: T(n), T(n)+1, ..., T(n)+extra_steps."""
-    return [batch.steps + offset for offset in range(extra_steps + 1)]
+def supervision_steps(batch: Batch, extra_steps: int, multiples: Sequence[int] = ()) -> list[torch.Tensor]:
+    """The steps at which each example is supervised: T(n), T(n)+1, ..., T(n)+extra_steps, and m·T(n) for
+    each of `multiples`."""
+    return [batch.steps + offset for offset in range(extra_steps + 1)] + [batch.steps * m for m in multiples]
 
 
 def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, horizon: int | None = None) -> torch.Tensor:

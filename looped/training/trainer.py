@@ -215,7 +215,11 @@ class Trainer:
             batch = prepend_fillers(batch, int(self.rng.integers(0, train.left_fillers + 1)), self.task.pad)
         extra_active = self.curriculum.current_max >= train.extra_supervision_from
         supervision = Supervision(
-            supervision_steps(batch, train.extra_supervised_steps if extra_active else 0),
+            supervision_steps(
+                batch,
+                train.extra_supervised_steps if extra_active else 0,
+                train.supervised_multiples if extra_active else (),
+            ),
             train.halting_steps_past if self.config.model.halting_head and extra_active else None,
             train.halting_weight,
             train.halting_target,
