@@ -136,8 +136,8 @@ class Block(nn.Module):
 
 
 def compile_blocks(model: nn.Module) -> None:
-    """torch.compile every decoder layer in place. The loop around them stays eager: its step count changes
-    from batch to batch, and compiling it would recompile for each one."""
+    """torch.compile every decoder layer in place; the loop around them stays eager, since its step count
+    changes from batch to batch."""
     for module in model.modules():
         if isinstance(module, Block):
             module.compile()
