@@ -214,12 +214,9 @@ class Trainer:
         if train.left_fillers:
             batch = prepend_fillers(batch, int(self.rng.integers(0, train.left_fillers + 1)), self.task.pad)
         extra_active = self.curriculum.current_max >= train.extra_supervision_from
+        extra_steps, multiples = (train.extra_supervised_steps, train.supervised_multiples) if extra_active else (0, ())
         supervision = Supervision(
-            supervision_steps(
-                batch,
-                train.extra_supervised_steps if extra_active else 0,
-                train.supervised_multiples if extra_active else (),
-            ),
+            supervision_steps(batch, extra_steps, multiples),
             train.halting_steps_past if self.config.model.halting_head and extra_active else None,
             train.halting_weight,
             train.halting_target,
