@@ -18,6 +18,9 @@ class CurriculumConfig:
 
     fixed: the maximum grows by one every `interval` steps (the reference).
     adaptive: it grows by one once oracle accuracy at the current maximum reaches `threshold`.
+
+    `focus` f > 0 draws a share f of the sizes at the current maximum and the rest uniformly as above. Only the
+    longest rows show the block answer slots at new positions; drawn uniformly, they are one batch in `max`.
     """
 
     kind: Literal["fixed", "adaptive"] = "adaptive"
@@ -28,6 +31,7 @@ class CurriculumConfig:
     threshold: float = 0.98
     check_every: int = 50
     check_samples: int = 128
+    focus: float = 0.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_length <= self.start_length <= self.max_length:
@@ -39,6 +43,8 @@ class CurriculumConfig:
             raise ValueError("curriculum interval, check_every and check_samples must be >= 1")
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"curriculum.threshold must be in (0, 1], got {self.threshold}")
+        if not 0.0 <= self.focus <= 1.0:
+            raise ValueError(f"curriculum.focus must be in [0, 1], got {self.focus}")
 
 
 @dataclass

@@ -14,6 +14,11 @@ An optional log-length attention scale (`model.attention_scale: log`) multiplies
 s_h log(i + 1), with s_h learnt per head: a query can then keep one key as sharply in focus among i keys as
 among the few of a short training row, where plain softmax attention spreads out as the row grows.
 
+An optional start token (`model.start_token`) puts one learnt vector in front of every row, inside the model, so
+the data layout is unchanged. With no positional embeddings, causal attention can only tell positions apart
+through the tokens it sees; a token that is always first gives every position a fixed anchor (attending to it
+alone yields 1/(i + 1) at position i), which row layouts without a distinctive first token lack.
+
 For next-token decoding, an optional `KVCache` keeps the keys and values of every position already seen, one
 slot per (loop iteration, layer): each iteration of a causal looped model only looks back at earlier positions
 of the previous iteration, so feeding just the new tokens with the cache gives the full recomputation's result.
@@ -44,6 +49,7 @@ class ModelConfig:
     halting_head: bool = False
     witness_head: bool = False
     attention_scale: Literal["none", "log"] = "none"
+    start_token: bool = False
 
     def __post_init__(self) -> None:
         if self.attention_scale not in ("none", "log"):
@@ -160,6 +166,7 @@ class LoopedModel(nn.Module):
         self.halt = nn.Linear(config.d_model, 1) if config.halting_head else None
         self.witness = nn.Linear(config.d_model, vocab_size, bias=False) if config.witness_head else None
         self.apply(_init_weights)
+        self.start = nn.Parameter(torch.randn(config.d_model)) if config.start_token else None
 
     def step(
         self, state: torch.Tensor, injected: torch.Tensor | None, cache: list[LayerCache] | None = None
@@ -173,8 +180,12 @@ class LoopedModel(nn.Module):
     def states(self, inputs: torch.Tensor, max_steps: int, cache: KVCache | None = None) -> Iterator[torch.Tensor]:
         """States after iterations 1..max_steps, produced lazily so callers can stop early.
 
-        With a cache, `inputs` are only the positions after the cached ones (incremental decoding)."""
+        With a cache, `inputs` are only the positions after the cached ones (incremental decoding). The start
+        token, when the model has one, is part of the state but not of what is yielded."""
         embedded = self.embed(inputs)
+        prepend = self.start is not None and (cache is None or not cache.slots)
+        if prepend:
+            embedded = torch.cat([self.start.expand(len(embedded), 1, -1), embedded], dim=1)
         if self.config.input_injection:
             state, injected = torch.zeros_like(embedded), embedded
         else:
@@ -184,7 +195,7 @@ class LoopedModel(nn.Module):
                 state = self.step(state, injected)
             else:
                 state = self.step(state, injected, cache.at(iteration, len(self.layers)))
-            yield state
+            yield state[:, 1:] if prepend else state
 
     def iterate(self, inputs: torch.Tensor, max_steps: int) -> Iterator[torch.Tensor]:
         """Logits (B, W, vocab) after iterations 1..max_steps, lazily."""

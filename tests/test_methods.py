@@ -85,11 +85,17 @@ def test_fixed_methods_are_evaluated_under_one_label() -> None:
 
 
 @pytest.mark.parametrize("method", ["ntp", "ntp-pause", "ntp-looped"])
-@pytest.mark.parametrize(("injection", "attention_scale"), [(True, "none"), (False, "none"), (True, "log")])
-def test_cached_decoding_equals_full_recomputation(method: str, injection: bool, attention_scale: str) -> None:
+@pytest.mark.parametrize(
+    ("injection", "attention_scale", "start_token"),
+    [(True, "none", False), (False, "none", False), (True, "log", False), (True, "none", True)],
+)
+def test_cached_decoding_equals_full_recomputation(
+    method: str, injection: bool, attention_scale: str, start_token: bool
+) -> None:
     config = tiny_config(method)
     config.model.input_injection = injection
     config.model.attention_scale = attention_scale  # type: ignore[assignment]
+    config.model.start_token = start_token
     task = get_task("copy")
     model = scrambled(get_method(method).build(config, task))
     batch = task.sample(5, 7, np.random.default_rng(0))

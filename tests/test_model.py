@@ -14,9 +14,14 @@ from looped.model import LoopedModel, ModelConfig
 VOCAB = 6
 
 
-def config(injection: bool, n_layers: int = 2, attention_scale: str = "none") -> ModelConfig:
+def config(injection: bool, n_layers: int = 2, attention_scale: str = "none", start_token: bool = False) -> ModelConfig:
     sizes = {"d_model": 16, "n_heads": 4, "n_layers": n_layers, "mlp_ratio": 2}
-    return ModelConfig(**sizes, input_injection=injection, attention_scale=attention_scale)  # type: ignore[arg-type]
+    return ModelConfig(
+        **sizes,
+        input_injection=injection,
+        attention_scale=attention_scale,  # type: ignore[arg-type]
+        start_token=start_token,
+    )
 
 
 def random_inputs(batch: int = 3, width: int = 9, seed: int = 1) -> torch.Tensor:
@@ -25,10 +30,10 @@ def random_inputs(batch: int = 3, width: int = 9, seed: int = 1) -> torch.Tensor
 
 @pytest.mark.parametrize("injection", [True, False])
 @pytest.mark.parametrize("steps", [1, 3, 7])
-@pytest.mark.parametrize("attention_scale", ["none", "log"])
+@pytest.mark.parametrize(("attention_scale", "start_token"), [("none", False), ("log", False), ("none", True)])
 @torch.no_grad()
-def test_causal_at_every_loop_count(injection: bool, steps: int, attention_scale: str) -> None:
-    model = scrambled_model(config(injection, attention_scale=attention_scale), VOCAB)
+def test_causal_at_every_loop_count(injection: bool, steps: int, attention_scale: str, start_token: bool) -> None:
+    model = scrambled_model(config(injection, attention_scale=attention_scale, start_token=start_token), VOCAB)
     inputs = random_inputs()
     before = model(inputs, steps)
     for position in (2, 5, 8):
@@ -67,6 +72,26 @@ def test_forward_is_t_applications_of_the_block(injection: bool, steps: int) -> 
 
 
 @torch.no_grad()
+@pytest.mark.parametrize("injection", [True, False])
+@torch.no_grad()
+def test_start_token_acts_as_a_first_token_that_is_not_read_out(injection: bool) -> None:
+    """Against the same weights without a start token, given one more vocabulary entry holding the start vector
+    and fed that entry in front of every row: the same logits, less the first position."""
+    with_start = scrambled_model(config(injection, start_token=True), VOCAB)
+    plain = LoopedModel(config(injection), VOCAB + 1).eval()
+    own = ("start", "embed.weight", "head.weight")
+    plain.load_state_dict({k: v for k, v in with_start.state_dict().items() if k not in own}, strict=False)
+    plain.embed.weight.copy_(torch.cat([with_start.embed.weight, with_start.start[None]]))
+    plain.head.weight.zero_()
+    plain.head.weight[:VOCAB].copy_(with_start.head.weight)
+    inputs = random_inputs()
+    prefixed = torch.cat([torch.full((len(inputs), 1), VOCAB), inputs], dim=1)
+    for steps in (1, 4):
+        expected = plain(prefixed, steps)[:, 1:, :VOCAB]
+        torch.testing.assert_close(with_start(inputs, steps), expected, rtol=1e-5, atol=1e-5)
+    assert (with_start(inputs, 4) - scrambled_model(config(injection), VOCAB)(inputs, 4)).abs().max() > 1e-3
+
+
 def test_injection_changes_the_result() -> None:
     """Loops with and without injection are different functions of the same weights (after step one)."""
     with_injection = scrambled_model(config(True), VOCAB)

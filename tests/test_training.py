@@ -288,6 +288,19 @@ def test_curriculum_sizes_stay_in_range() -> None:
     assert {curriculum.sample_size(rng) for _ in range(300)} == {2, 3, 4}
 
 
+@pytest.mark.parametrize("focus", [0.0, 0.5, 1.0])
+def test_curriculum_focus_draws_that_share_at_the_current_maximum(focus: float) -> None:
+    """Sizes 2..5: uniform gives each 1/4; focus f gives the maximum f + (1 - f) / 4 and each other (1 - f) / 4."""
+    curriculum = Curriculum(CurriculumConfig(min_length=2, start_length=5, max_length=9, focus=focus))
+    rng = np.random.default_rng(0)
+    for sizes in (curriculum.sample_sizes(20000, rng), np.array([curriculum.sample_size(rng) for _ in range(20000)])):
+        assert set(sizes.tolist()) <= {2, 3, 4, 5}
+        shares = np.bincount(sizes, minlength=6)[2:] / len(sizes)
+        expected = np.full(4, (1 - focus) / 4)
+        expected[-1] += focus
+        np.testing.assert_allclose(shares, expected, atol=0.015)
+
+
 def test_curriculum_state_round_trip() -> None:
     config = CurriculumConfig(kind="fixed", max_length=4, interval=2)
     curriculum = Curriculum(config)
@@ -316,6 +329,8 @@ def test_curriculum_starting_at_its_maximum_is_complete() -> None:
         {"check_samples": 0},
         {"threshold": 0.0},
         {"threshold": 1.5},
+        {"focus": -0.1},
+        {"focus": 1.5},
     ],
 )
 def test_curriculum_config_validation(options: dict) -> None:

@@ -28,10 +28,15 @@ class Curriculum:
         return self.completed_at is not None
 
     def sample_size(self, rng: np.random.Generator) -> int:
+        if self.config.focus and rng.random() < self.config.focus:
+            return self.current_max
         return int(rng.integers(self.config.min_length, self.current_max + 1))
 
     def sample_sizes(self, count: int, rng: np.random.Generator) -> np.ndarray:
-        return rng.integers(self.config.min_length, self.current_max + 1, size=count)
+        sizes = rng.integers(self.config.min_length, self.current_max + 1, size=count)
+        if self.config.focus:
+            sizes[rng.random(count) < self.config.focus] = self.current_max
+        return sizes
 
     def due_for_check(self, step: int) -> bool:
         """Whether the adaptive rule wants an accuracy reading at the current maximum after this step."""
