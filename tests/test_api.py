@@ -40,11 +40,12 @@ def example() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 30-step parity run with TensorBoard logging (it learns little; the API only has to work)."""
+    """A 30-step parity run with TensorBoard logging and a start token, so that the round trip carries one (it
+    learns little; the API only has to work)."""
     config = RunConfig.from_dict(
         {
             "task": "parity",
-            "model": {"d_model": 32, "n_heads": 2},
+            "model": {"d_model": 32, "n_heads": 2, "start_token": True},
             "curriculum": {"kind": "fixed", "interval": 5, "max_length": 5},
             "train": {"max_steps": 30, "batch_size": 16, "lr": 3e-3, "warmup_steps": 5, "decay_steps": 10,
                       "eval_every": 15, "eval_samples": 32, "val_lengths": [4, 6], "log_every": 5},
@@ -102,6 +103,7 @@ def test_save_pretrained_round_trip(trained: Path, tmp_path: Path) -> None:
     assert again.config.to_dict() == model.config.to_dict()
     mine, theirs = model.model.state_dict(), again.model.state_dict()
     assert mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in mine)
+    assert "start" in mine
     prompts = ["10110", "1", "0111"]
     assert again.solve(prompts) == model.solve(prompts)
     best = LoopedTransformer.from_pretrained(trained / "best").model.state_dict()
