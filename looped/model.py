@@ -16,8 +16,9 @@ among the few of a short training row, where plain softmax attention spreads out
 
 An optional start token (`model.start_token`) puts one learnt vector in front of every row, inside the model, so
 the data layout is unchanged. With no positional embeddings, causal attention can only tell positions apart
-through the tokens it sees; a token that is always first gives every position a fixed anchor (attending to it
-alone yields 1/(i + 1) at position i), which row layouts without a distinctive first token lack.
+through the tokens it sees; a token that is always first gives every position a fixed anchor (a head that
+attends evenly puts weight 1/(i + 2) on it at input position i), which rows without a distinctive first token
+lack.
 
 For next-token decoding, an optional `KVCache` keeps the keys and values of every position already seen, one
 slot per (loop iteration, layer): each iteration of a causal looped model only looks back at earlier positions
