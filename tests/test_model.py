@@ -71,7 +71,6 @@ def test_forward_is_t_applications_of_the_block(injection: bool, steps: int) -> 
     torch.testing.assert_close(model(inputs, steps), model.head(state), rtol=0, atol=1e-6)
 
 
-@torch.no_grad()
 @pytest.mark.parametrize("injection", [True, False])
 @torch.no_grad()
 def test_start_token_acts_as_a_first_token_that_is_not_read_out(injection: bool) -> None:
@@ -92,6 +91,7 @@ def test_start_token_acts_as_a_first_token_that_is_not_read_out(injection: bool)
     assert (with_start(inputs, 4) - scrambled_model(config(injection), VOCAB)(inputs, 4)).abs().max() > 1e-3
 
 
+@torch.no_grad()
 def test_injection_changes_the_result() -> None:
     """Loops with and without injection are different functions of the same weights (after step one)."""
     with_injection = scrambled_model(config(True), VOCAB)

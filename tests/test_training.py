@@ -288,6 +288,13 @@ def test_curriculum_sizes_stay_in_range() -> None:
     assert {curriculum.sample_size(rng) for _ in range(300)} == {2, 3, 4}
 
 
+def test_curriculum_without_focus_draws_the_stream_of_one_vectorised_draw() -> None:
+    """So that runs made before `focus` existed reproduce and resume unchanged."""
+    curriculum = Curriculum(CurriculumConfig(min_length=2, start_length=7, max_length=9))
+    drawn = curriculum.sample_sizes(500, np.random.default_rng(4))
+    np.testing.assert_array_equal(drawn, np.random.default_rng(4).integers(2, 8, size=500))
+
+
 @pytest.mark.parametrize("focus", [0.0, 0.5, 1.0])
 def test_curriculum_focus_draws_that_share_at_the_current_maximum(focus: float) -> None:
     """Sizes 2..5: uniform gives each 1/4; focus f gives the maximum f + (1 - f) / 4 and each other (1 - f) / 4."""

@@ -33,10 +33,8 @@ class Curriculum:
         return int(rng.integers(self.config.min_length, self.current_max + 1))
 
     def sample_sizes(self, count: int, rng: np.random.Generator) -> np.ndarray:
-        sizes = rng.integers(self.config.min_length, self.current_max + 1, size=count)
-        if self.config.focus:
-            sizes[rng.random(count) < self.config.focus] = self.current_max
-        return sizes
+        """`count` draws of `sample_size`: without focus, the same random stream as one vectorised draw."""
+        return np.array([self.sample_size(rng) for _ in range(count)], dtype=np.int64)
 
     def due_for_check(self, step: int) -> bool:
         """Whether the adaptive rule wants an accuracy reading at the current maximum after this step."""
