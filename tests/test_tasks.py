@@ -43,6 +43,12 @@ def ones(prompt: str) -> int:
     return sum(int(bit) for bit in prompt)
 
 
+def lsb_addition(prompt: str) -> str:
+    """Addition with operands and sum least significant bit first."""
+    a, b = (int(operand[::-1], 2) for operand in prompt.split("+"))
+    return binary_digits(a + b, len(prompt.split("+")[0]) + 1)
+
+
 REFERENCE: dict[str, Callable[[str], str]] = {
     "parity": lambda p: str(ones(p) % 2),
     "copy": lambda p: p,
@@ -51,6 +57,10 @@ REFERENCE: dict[str, Callable[[str], str]] = {
     "binary_sum": lambda p: binary_digits(ones(p), max(1, ones(p).bit_length())),
     "unique_set": unique_in_order,
 }
+
+
+def reference(name: str, options: dict) -> Callable[[str], str]:
+    return lsb_addition if options.get("order") == "lsb" else REFERENCE[name]
 
 
 def expected_steps(name: str, options: dict, prompt: str, n: int) -> int:
@@ -62,6 +72,7 @@ def expected_steps(name: str, options: dict, prompt: str, n: int) -> int:
 
 CONFIGS = [(name, {}) for name in task_names()] + [
     ("addition", {"steps": "n+1"}),
+    ("addition", {"order": "lsb"}),
     ("parity", {"steps": "n+1"}),
     ("multiplication", {"first_operand_bits": 1}),
     ("multiplication", {"first_operand_bits": None}),
@@ -99,7 +110,7 @@ def check_rows(task: Task, name: str, options: dict, batch: Batch) -> None:
     for row, (prompt, answer) in enumerate(zip(prompts, answers, strict=True)):
         start = int(batch.answer_start[row])
         n = int(batch.lengths[row])
-        assert answer == task.solve(prompt) == REFERENCE[name](prompt), prompt
+        assert answer == task.solve(prompt) == reference(name, options)(prompt), prompt
         assert task.size(task.parse(prompt)) == n
         assert int(batch.steps[row]) == expected_steps(name, options, prompt, n)
         assert torch.equal(batch.loss_mask[row], positions >= start)
@@ -245,6 +256,19 @@ def test_steps_option(name: str) -> None:
     assert (batch.steps == 10).all()
     with pytest.raises(ValueError, match=f"{name}: steps must be one of 'n', 'n\\+1'"):
         get_task(name, steps="n+2")
+
+
+def test_addition_orders() -> None:
+    """6 + 3 = 9 with 3-bit operands, in both bit orders; the default keeps the reference's random stream."""
+    assert get_task("addition").solve("110+011") == "1001"
+    assert get_task("addition", order="lsb").solve("011+110") == "1001"
+    assert get_task("addition").solve("101+011") == "1000"  # 5 + 3 = 8
+    assert get_task("addition", order="lsb").solve("101+110") == "0001"
+    old_stream = np.random.default_rng(0).integers(0, 2, size=(2, 4, 5))
+    prompts = get_task("addition").decode_prompts(get_task("addition").sample(5, 4, np.random.default_rng(0)))
+    assert prompts == ["".join(map(str, a)) + "+" + "".join(map(str, b)) for a, b in zip(*old_stream, strict=True)]
+    with pytest.raises(ValueError, match="addition: order must be one of 'msb', 'lsb'"):
+        get_task("addition", order="middle")
 
 
 def test_multiplication_width_option() -> None:

@@ -1,4 +1,10 @@
-"""Addition of two n-bit numbers, most significant bit first; the sum keeps all n+1 bits, leading zero included."""
+"""Addition of two n-bit numbers; the sum keeps all n+1 bits, leading zero included.
+
+The reference writes operands and sum most significant bit first. Then the carry, which starts at the least
+significant bit, must flow against the causal order of the answer slots: each slot can attend only to the
+more significant slots before it. `order="lsb"` writes the operands and the sum least significant bit first,
+so that every slot can read the carry from the slot before it.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +28,21 @@ def carry_through(columns: np.ndarray) -> np.ndarray:
     return bits
 
 
+ORDERS = ("msb", "lsb")  # bit order of operands and sum: most or least significant bit first
+
+
 class Addition(Task):
-    """`steps` picks T(n): the reference code reads out after n iterations, its paper's analysis needs n+1."""
+    """`steps` picks T(n): the reference code reads out after n iterations, its paper's analysis needs n+1.
+    `order` picks the bit order of the operands and the sum, typed prompts and answers included."""
 
     name = "addition"
     symbols = ("0", "1", "+", "=", "_")
 
-    def __init__(self, steps: str = "n") -> None:
+    def __init__(self, steps: str = "n", order: str = "msb") -> None:
+        if order not in ORDERS:
+            raise ValueError(f"{self.name}: order must be one of {', '.join(map(repr, ORDERS))}; got {order!r}")
         self.extra_steps = step_offset(self.name, steps)
+        self.order = order
 
     def steps(self, n: int) -> int:
         return n + self.extra_steps
@@ -38,11 +51,15 @@ class Addition(Task):
         return n + 1
 
     def generate(self, n: int, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        a, b = rng.integers(0, 2, size=(2, batch_size, n), dtype=np.int64)
+        a, b = rng.integers(0, 2, size=(2, batch_size, n), dtype=np.int64)  # in the row's bit order
         columns = np.zeros((batch_size, n + 1), dtype=np.int64)
-        columns[:, :n] = (a + b)[:, ::-1]
+        columns[:, :n] = self.flip_to_lsb(a + b)
         plus = np.full((batch_size, 1), self.symbols.index("+"), dtype=np.int64)
-        return np.concatenate([a, plus, b], axis=1), carry_through(columns)[:, ::-1]
+        return np.concatenate([a, plus, b], axis=1), self.flip_to_lsb(carry_through(columns))
+
+    def flip_to_lsb(self, bits: np.ndarray) -> np.ndarray:
+        """Bit rows in the row's order turned least significant first, or back: the flip is its own inverse."""
+        return bits[..., ::-1] if self.order == "msb" else bits
 
     def parse(self, prompt: str) -> np.ndarray:
         ids = self.tokenize(prompt, alphabet=("0", "1", "+"))
@@ -60,6 +77,10 @@ class Addition(Task):
         return len(prompt_ids) // 2
 
     def solve(self, prompt: str) -> str:
-        self.parse(prompt)
-        a, b = prompt.strip().split("+")
-        return format(int(a, 2) + int(b, 2), f"0{len(a) + 1}b")
+        n = self.size(self.parse(prompt))
+        a, b = (int(self.msb_first(operand), 2) for operand in prompt.strip().split("+"))
+        return self.msb_first(format(a + b, f"0{n + 1}b"))
+
+    def msb_first(self, text: str) -> str:
+        """Typed bits in the row's order turned most significant first, or back: the flip is its own inverse."""
+        return text if self.order == "msb" else text[::-1]
