@@ -71,19 +71,25 @@ def test_data_prints_json_lines_with_correct_answers(capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize(
-    ("name", "options", "check"),
+    ("name", "options", "parsed", "check"),
     [
-        ("multiplication", "{first_operand_bits: 1}", lambda p: len(p.split("*")[0]) == 1),
-        ("addition", "{steps: n+1}", lambda p: "+" in p),
+        ("multiplication", "{first_operand_bits: 1}", {"first_operand_bits": 1}, lambda p, _: p.index("*") == 1),
+        ("addition", "{steps: n+1}", {"steps": "n+1"}, lambda p, _: "+" in p),
+        (  # least significant bit first: the sum of the reversed operands, reversed
+            "addition",
+            "{order: lsb}",
+            {"order": "lsb"},
+            lambda p, a: int(a[::-1], 2) == sum(int(x[::-1], 2) for x in p.split("+")),
+        ),
     ],
 )
-def test_data_with_task_options(capsys: pytest.CaptureFixture, name: str, options: str, check) -> None:
+def test_data_with_task_options(capsys: pytest.CaptureFixture, name: str, options: str, parsed: dict, check) -> None:
     argv = ["data", "--task", name, "--task_options", options, "--length", "4", "--count", "5"]
     records = json_lines(run_ok(capsys, argv))
-    task = get_task(name, **({"first_operand_bits": 1} if name == "multiplication" else {"steps": "n+1"}))
+    task = get_task(name, **parsed)
     assert len(records) == 5
     for record in records:
-        assert check(record["prompt"])
+        assert check(record["prompt"], record["answer"])
         assert record["answer"] == task.solve(record["prompt"])
 
 
