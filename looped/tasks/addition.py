@@ -43,6 +43,7 @@ class Addition(Task):
             raise ValueError(f"{self.name}: order must be one of {', '.join(map(repr, ORDERS))}; got {order!r}")
         self.extra_steps = step_offset(self.name, steps)
         self.order = order
+        self.lsb_step = 1 if order == "lsb" else -1  # slice step that reads the row's bits least significant first
 
     def steps(self, n: int) -> int:
         return n + self.extra_steps
@@ -53,13 +54,9 @@ class Addition(Task):
     def generate(self, n: int, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         a, b = rng.integers(0, 2, size=(2, batch_size, n), dtype=np.int64)  # in the row's bit order
         columns = np.zeros((batch_size, n + 1), dtype=np.int64)
-        columns[:, :n] = self.flip_to_lsb(a + b)
+        columns[:, :n] = (a + b)[:, :: self.lsb_step]
         plus = np.full((batch_size, 1), self.symbols.index("+"), dtype=np.int64)
-        return np.concatenate([a, plus, b], axis=1), self.flip_to_lsb(carry_through(columns))
-
-    def flip_to_lsb(self, bits: np.ndarray) -> np.ndarray:
-        """Bit rows in the row's order turned least significant first, or back: the flip is its own inverse."""
-        return bits[..., ::-1] if self.order == "msb" else bits
+        return np.concatenate([a, plus, b], axis=1), carry_through(columns)[:, :: self.lsb_step]
 
     def parse(self, prompt: str) -> np.ndarray:
         ids = self.tokenize(prompt, alphabet=("0", "1", "+"))
@@ -78,9 +75,6 @@ class Addition(Task):
 
     def solve(self, prompt: str) -> str:
         n = self.size(self.parse(prompt))
-        a, b = (int(self.msb_first(operand), 2) for operand in prompt.strip().split("+"))
-        return self.msb_first(format(a + b, f"0{n + 1}b"))
-
-    def msb_first(self, text: str) -> str:
-        """Typed bits in the row's order turned most significant first, or back: the flip is its own inverse."""
-        return text if self.order == "msb" else text[::-1]
+        msb_step = -self.lsb_step  # int() and format() write the most significant bit first
+        a, b = (int(operand[::msb_step], 2) for operand in prompt.strip().split("+"))
+        return format(a + b, f"0{n + 1}b")[::msb_step]
