@@ -82,6 +82,21 @@ def test_a_result_written_before_a_config_field_existed_counts_as_that_fields_de
     assert json.loads(result_file.read_text()) == result
 
 
+def test_a_result_without_a_recorded_config_is_kept_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    cli_main(reproduce(tmp_path))
+    result_file = tmp_path / "results" / "parity" / "ntp" / "seed0.json"
+    result = json.loads(result_file.read_text())
+    del result["config"]  # as written before result files recorded it
+    result_file.write_text(json.dumps(result))
+    capsys.readouterr()
+    cli_main(reproduce(tmp_path))
+    out = " ".join(capsys.readouterr().out.split())  # the note may wrap
+    assert "seed0.json records no config, so its recipe is not checked; delete it to rerun it with this one" in out
+    assert out.count("done already") == 2 and json.loads(result_file.read_text()) == result
+
+
 def test_first_seed_shifts_the_seeds_so_processes_can_share_a_table(tmp_path: Path) -> None:
     argv = reproduce(tmp_path)
     argv[argv.index("--methods") + 1] = "ntp"

@@ -236,8 +236,14 @@ def run(args: Namespace) -> None:
         config = run_config(task, method, seed, args)
         if result_file.is_file():
             recorded = json.loads(result_file.read_text()).get("config")
-            if recorded is not None:  # result files written before the config was recorded are taken as they are
+            if recorded is not None:
                 check_same_recipe(recorded, config, result_file, "file")
+            else:  # written before result files recorded their config: taken as they are, but never silently
+                console.print(
+                    f"[yellow]note:[/] {result_file} records no config, so its recipe is not checked; "
+                    "delete it to rerun it with this one",
+                    soft_wrap=True,
+                )
             console.print(f"[dim][{index}/{len(jobs)}] {task} / {method} / seed {seed}: done already[/]")
             continue
         console.rule(f"[{index}/{len(jobs)}] {task} / {method} / seed {seed}  ({remaining} more after this{left})")
