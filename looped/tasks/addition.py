@@ -43,7 +43,11 @@ class Addition(Task):
             raise ValueError(f"{self.name}: order must be one of {', '.join(map(repr, ORDERS))}; got {order!r}")
         self.extra_steps = step_offset(self.name, steps)
         self.order = order
-        self.lsb_step = 1 if order == "lsb" else -1  # slice step that reads the row's bits least significant first
+
+    @property
+    def lsb_step(self) -> int:
+        """The slice step that reads the row's bits least significant first."""
+        return 1 if self.order == "lsb" else -1
 
     def steps(self, n: int) -> int:
         return n + self.extra_steps
