@@ -42,6 +42,10 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert "| looped | confidence-per-example | 1 |" in table and "| ntp | fixed-depth | 1 |" in table
     reached = f"| {per_example:.3f} | {per_example:.3f} | {looped['curriculum_reached']} |"
     assert reached in table
+    oracle = looped["rules"]["oracle"]["accuracy"][3]
+    baseline = ntp["rules"]["fixed-depth"]["accuracy"][3]
+    overview = f"| parity | 4 (3) | 0.99 | 1 | {oracle:.3f} / {oracle:.3f} | {per_example:.3f} / {per_example:.3f} "
+    assert overview + f"| ntp {baseline:.3f} | not met |" in table
     assert (results / "parity" / "accuracy.png").stat().st_size > 0
 
     before = (results / "parity" / "ntp" / "seed0.json").read_text()

@@ -72,17 +72,32 @@ def span(values: Iterable[int]) -> str:
     return f"{low}" if low == high else f"{low}-{high}"
 
 
-def target_line(task: str, methods: dict[str, list[dict]], length: int) -> str:
-    """Whether the looped model clears its bar: every one of at least 3 seeds at or above it."""
-    target = target_accuracy(task)
-    head = f"Target: looped, confidence-per-example, at least {target:.2f} at n = {length} for each of 3 seeds"
+def headline_scores(runs: list[dict], rule: str, length: int) -> list[float]:
+    """Each run's accuracy under `rule` at `length`."""
+    return [r["rules"][rule]["accuracy"][r["lengths"].index(length)] for r in runs]
+
+
+def verdict(task: str, methods: dict[str, list[dict]], length: int) -> tuple[str, list[float]]:
+    """'met', 'not met' or 'not run' for the looped model's bar: every one of at least 3 seeds at or above it,
+    with the per-example confidence scores it was judged on."""
     runs = methods.get("looped", [])
     if not runs or "confidence-per-example" not in runs[0]["rules"]:
-        return f"{head}: not run."
-    scores = [r["rules"]["confidence-per-example"]["accuracy"][r["lengths"].index(length)] for r in runs]
-    verdict = "met" if len(scores) >= 3 and min(scores) >= target else "not met"
+        return "not run", []
+    scores = headline_scores(runs, "confidence-per-example", length)
+    return ("met" if len(scores) >= 3 and min(scores) >= target_accuracy(task) else "not met"), scores
+
+
+def target_line(task: str, methods: dict[str, list[dict]], length: int) -> str:
+    """The bar and whether the looped model clears it, in words."""
+    head = (
+        f"Target: looped, confidence-per-example, at least {target_accuracy(task):.2f} at n = {length} "
+        "for each of 3 seeds"
+    )
+    outcome, scores = verdict(task, methods, length)
+    if not scores:
+        return f"{head}: {outcome}."
     seeds = f"{len(scores)} seed{'s' if len(scores) > 1 else ''}"
-    return f"{head}: {verdict} ({seeds}, min {min(scores):.3f})."
+    return f"{head}: {outcome} ({seeds}, min {min(scores):.3f})."
 
 
 def merge(base: dict, update: dict) -> dict:
@@ -300,20 +315,65 @@ def collect(out: Path) -> dict[str, dict[str, list[dict]]]:
     return results
 
 
+def reported_length(methods: dict[str, list[dict]]) -> int:
+    """The headline length, or the longest tested one where the headline length was not tested."""
+    first = next(iter(methods.values()))[0]
+    return first["headline_length"] if first["headline_length"] in first["lengths"] else max(first["lengths"])
+
+
+def mean_min(scores: list[float]) -> str:
+    return f"{sum(scores) / len(scores):.3f} / {min(scores):.3f}" if scores else "-"
+
+
+def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
+    """One row per task: the looped model against its bar and the best baseline, at the headline length."""
+    lines = [
+        "| task | n (trained to) | bar | looped seeds | oracle mean / min | per-example confidence mean / min "
+        "| best baseline (mean) | bar met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for task, methods in results.items():
+        length = reported_length(methods)
+        outcome, per_example = verdict(task, methods, length)
+        looped = methods.get("looped", [])
+        oracle = headline_scores(looped, "oracle", length) if looped else []
+        baselines = {
+            method: sum(scores) / len(scores)
+            for method, runs in methods.items()
+            if "fixed-depth" in runs[0]["rules"] and (scores := headline_scores(runs, "fixed-depth", length))
+        }
+        best = max(baselines, key=baselines.get) if baselines else None
+        cells = [
+            task,
+            f"{length} ({next(iter(methods.values()))[0]['train_max']})",
+            f"{target_accuracy(task):.2f}",
+            len(looped),
+            mean_min(oracle),
+            mean_min(per_example),
+            f"{best} {baselines[best]:.3f}" if best else "-",
+            outcome,
+        ]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    return lines
+
+
 def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
-    """Per task and method: mean and min over seeds of the accuracy at the headline length, per rule."""
+    """An overview, then per task and method: mean and min over seeds of the accuracy at the headline length,
+    per rule."""
     lines = [
         "# Results",
         "",
         "Written by `looped reproduce`: exact-match accuracy at each task's headline length (parity 40, "
         "multiplication 16, the others the training maximum + 10; the longest tested length where that one was "
         "not tested), mean and min over seeds, the longest length each run's curriculum reached (min-max over seeds) "
-        "and mean training wall-clock. Baselines ignore stopping rules and are listed under `fixed-depth`.",
+        "and mean training wall-clock. Baselines ignore stopping rules and are listed under `fixed-depth`. "
+        "The bar is the looped model's, with per-example maximum-confidence stopping, for each of 3 seeds.",
+        "",
+        *overview(results),
     ]
     for task, methods in results.items():
-        first = next(iter(methods.values()))[0]
-        length = first["headline_length"] if first["headline_length"] in first["lengths"] else max(first["lengths"])
-        lines += ["", f"## {task} (n = {length}; trained n <= {first['train_max']})", ""]
+        length = reported_length(methods)
+        lines += ["", f"## {task} (n = {length}; trained n <= {next(iter(methods.values()))[0]['train_max']})", ""]
         commands = sorted({r["command"] for runs in methods.values() for r in runs})
         lines += ["Produced by:", "", *[f"    {command}" for command in commands], ""]
         lines += [target_line(task, methods, length), ""]
@@ -325,7 +385,7 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
             seconds = sum(r["train_seconds"] for r in runs) / len(runs)
             reached = span(r["curriculum_reached"] for r in runs if "curriculum_reached" in r)
             for rule in runs[0]["rules"]:
-                accuracies = [r["rules"][rule]["accuracy"][r["lengths"].index(length)] for r in runs]
+                accuracies = headline_scores(runs, rule, length)
                 mean, low = sum(accuracies) / len(accuracies), min(accuracies)
                 cells = [method, rule, len(runs), f"{mean:.3f}", f"{low:.3f}", reached, f"{seconds:.0f} s"]
                 lines.append("| " + " | ".join(map(str, cells)) + " |")
