@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from looped.cli import main as cli_main
-from looped.cli.reproduce import headline_length, merge, run_config, span, target_line
+from looped.cli.reproduce import merge, run_config
+from looped.results import headline_length, span, target_line
 
 TINY = "{model: {d_model: 16, n_heads: 2}, curriculum: {max_length: 3}, baseline_depth: 2, train: {eval_samples: 8, val_lengths: [4], decay_steps: 2, batch_size: 8}}"  # noqa: E501
 
@@ -42,7 +43,19 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert "| looped | confidence-per-example | 1 |" in table and "| ntp | fixed-depth | 1 |" in table
     reached = f"| {per_example:.3f} | {per_example:.3f} | {looped['curriculum_reached']} |"
     assert reached in table
+    oracle = looped["rules"]["oracle"]["accuracy"][3]
+    baseline = ntp["rules"]["fixed-depth"]["accuracy"][3]
+    overview = f"| parity | 4 (3) | 0.99 | 1 | {oracle:.3f} / {oracle:.3f} | {per_example:.3f} / {per_example:.3f} "
+    assert overview + f"| ntp {baseline:.3f} | not met |" in table
     assert (results / "parity" / "accuracy.png").stat().st_size > 0
+
+    (results / "RESULTS.md").unlink()
+    (results / "parity" / "accuracy.png").unlink()
+    cli_main(["table", "--out", str(results)])  # the same table from the result files alone, nothing retrained
+    assert (results / "RESULTS.md").read_text() == table and (results / "parity" / "accuracy.png").is_file()
+    with pytest.raises(SystemExit) as failed:
+        cli_main(["table", "--out", str(tmp_path / "runs")])
+    assert failed.value.code == 2 and "no result files" in capsys.readouterr().err
 
     before = (results / "parity" / "ntp" / "seed0.json").read_text()
     capsys.readouterr()

@@ -21,6 +21,7 @@ COMMANDS = {
     "predict": "Answer typed prompts with a trained model.",
     "plot": "Redraw every plot from results JSON files.",
     "reproduce": "Train and evaluate the looped model and the baselines on every task.",
+    "table": "Rewrite the results table and plots from result JSON files, without training.",
 }
 
 

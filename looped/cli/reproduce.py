@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from jsonargparse.typing import NonNegativeInt, PositiveInt
 
 from looped.cli.options import add_device_arguments, add_progress_argument, parse_lengths
 from looped.config import RECIPES, RunConfig
+from looped.results import headline_length, write_report
 
 ALL_TASKS = "parity,copy,addition,multiplication,binary_sum,unique_set"
 ALL_METHODS = "looped,looped-no-injection,ntp,ntp-pause,ntp-looped,fap-pause"
@@ -51,38 +51,6 @@ def parser():
     add_device_arguments(parser)
     add_progress_argument(parser)
     return parser
-
-
-def headline_length(task: str, train_max: int) -> int:
-    """The length the table reports: where the paper shows the looped model generalizing."""
-    return {"parity": 40, "multiplication": 16}.get(task, train_max + 10)
-
-
-def target_accuracy(task: str) -> float:
-    """The bar the looped model should clear at the headline length, per-example confidence, over 3 seeds."""
-    return 0.99 if task == "parity" else 0.95
-
-
-def span(values: Iterable[int]) -> str:
-    """'20', or '5-7' where seeds differ; '-' for none (results written before the length was recorded)."""
-    ordered = sorted(values)
-    if not ordered:
-        return "-"
-    low, high = ordered[0], ordered[-1]
-    return f"{low}" if low == high else f"{low}-{high}"
-
-
-def target_line(task: str, methods: dict[str, list[dict]], length: int) -> str:
-    """Whether the looped model clears its bar: every one of at least 3 seeds at or above it."""
-    target = target_accuracy(task)
-    head = f"Target: looped, confidence-per-example, at least {target:.2f} at n = {length} for each of 3 seeds"
-    runs = methods.get("looped", [])
-    if not runs or "confidence-per-example" not in runs[0]["rules"]:
-        return f"{head}: not run."
-    scores = [r["rules"]["confidence-per-example"]["accuracy"][r["lengths"].index(length)] for r in runs]
-    verdict = "met" if len(scores) >= 3 and min(scores) >= target else "not met"
-    seeds = f"{len(scores)} seed{'s' if len(scores) > 1 else ''}"
-    return f"{head}: {verdict} ({seeds}, min {min(scores):.3f})."
 
 
 def merge(base: dict, update: dict) -> dict:
@@ -273,60 +241,3 @@ def run(args: Namespace) -> None:
         spent.append(time.perf_counter() - began)
         console.print(f"wrote {result_file}")
     write_report(args.out, tasks)
-
-
-def write_report(out: Path, tasks: list[str]) -> None:
-    """RESULTS.md from every result JSON under `out`, and the accuracy plot of each task just run."""
-    from looped.plots import plot_methods
-    from looped.report import console
-
-    results = collect(out)
-    (out / "RESULTS.md").write_text(results_table(results))
-    console.print(f"wrote {out / 'RESULTS.md'}")
-    for task in tasks:
-        if task in results:
-            runs = results[task]
-            train_max = next(iter(runs.values()))[0]["train_max"]
-            png = plot_methods(runs, out / task / "accuracy.png", title=task, train_max=train_max)
-            console.print(f"wrote {png}")
-
-
-def collect(out: Path) -> dict[str, dict[str, list[dict]]]:
-    """{task: {method: [result per seed]}} from <out>/<task>/<method>/seed*.json."""
-    results: dict[str, dict[str, list[dict]]] = {}
-    for path in sorted(out.glob("*/*/seed*.json")):
-        data = json.loads(path.read_text())
-        results.setdefault(data["task"], {}).setdefault(data["method"], []).append(data)
-    return results
-
-
-def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
-    """Per task and method: mean and min over seeds of the accuracy at the headline length, per rule."""
-    lines = [
-        "# Results",
-        "",
-        "Written by `looped reproduce`: exact-match accuracy at each task's headline length (parity 40, "
-        "multiplication 16, the others the training maximum + 10; the longest tested length where that one was "
-        "not tested), mean and min over seeds, the longest length each run's curriculum reached (min-max over seeds) "
-        "and mean training wall-clock. Baselines ignore stopping rules and are listed under `fixed-depth`.",
-    ]
-    for task, methods in results.items():
-        first = next(iter(methods.values()))[0]
-        length = first["headline_length"] if first["headline_length"] in first["lengths"] else max(first["lengths"])
-        lines += ["", f"## {task} (n = {length}; trained n <= {first['train_max']})", ""]
-        commands = sorted({r["command"] for runs in methods.values() for r in runs})
-        lines += ["Produced by:", "", *[f"    {command}" for command in commands], ""]
-        lines += [target_line(task, methods, length), ""]
-        lines += [
-            "| method | rule | seeds | mean accuracy | min accuracy | curriculum reached | mean train time |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for method, runs in methods.items():
-            seconds = sum(r["train_seconds"] for r in runs) / len(runs)
-            reached = span(r["curriculum_reached"] for r in runs if "curriculum_reached" in r)
-            for rule in runs[0]["rules"]:
-                accuracies = [r["rules"][rule]["accuracy"][r["lengths"].index(length)] for r in runs]
-                mean, low = sum(accuracies) / len(accuracies), min(accuracies)
-                cells = [method, rule, len(runs), f"{mean:.3f}", f"{low:.3f}", reached, f"{seconds:.0f} s"]
-                lines.append("| " + " | ".join(map(str, cells)) + " |")
-    return "\n".join(lines) + "\n"

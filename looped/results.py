@@ -1,0 +1,158 @@
+"""The results table: `<out>/RESULTS.md` and one accuracy plot per task, from the result JSON files that
+`looped reproduce` writes (<out>/<task>/<method>/seed<S>.json), so the table can be rewritten without training.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def headline_length(task: str, train_max: int) -> int:
+    """The length the table reports: where the paper shows the looped model generalizing."""
+    return {"parity": 40, "multiplication": 16}.get(task, train_max + 10)
+
+
+def target_accuracy(task: str) -> float:
+    """The bar the looped model should clear at the headline length, per-example confidence, over 3 seeds."""
+    return 0.99 if task == "parity" else 0.95
+
+
+def span(values: Iterable[int]) -> str:
+    """'20', or '5-7' where seeds differ; '-' for none (results written before the length was recorded)."""
+    ordered = sorted(values)
+    if not ordered:
+        return "-"
+    low, high = ordered[0], ordered[-1]
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
+def headline_scores(runs: list[dict], rule: str, length: int) -> list[float]:
+    """Each run's accuracy under `rule` at `length`."""
+    return [r["rules"][rule]["accuracy"][r["lengths"].index(length)] for r in runs]
+
+
+def verdict(task: str, methods: dict[str, list[dict]], length: int) -> tuple[str, list[float]]:
+    """'met', 'not met' or 'not run' for the looped model's bar: every one of at least 3 seeds at or above it,
+    with the per-example confidence scores it was judged on."""
+    runs = methods.get("looped", [])
+    if not runs or "confidence-per-example" not in runs[0]["rules"]:
+        return "not run", []
+    scores = headline_scores(runs, "confidence-per-example", length)
+    return ("met" if len(scores) >= 3 and min(scores) >= target_accuracy(task) else "not met"), scores
+
+
+def target_line(task: str, methods: dict[str, list[dict]], length: int) -> str:
+    """The bar and whether the looped model clears it, in words."""
+    head = (
+        f"Target: looped, confidence-per-example, at least {target_accuracy(task):.2f} at n = {length} "
+        "for each of 3 seeds"
+    )
+    outcome, scores = verdict(task, methods, length)
+    if not scores:
+        return f"{head}: {outcome}."
+    seeds = f"{len(scores)} seed{'s' if len(scores) > 1 else ''}"
+    return f"{head}: {outcome} ({seeds}, min {min(scores):.3f})."
+
+
+def reported_length(methods: dict[str, list[dict]]) -> int:
+    """The headline length, or the longest tested one where the headline length was not tested."""
+    first = next(iter(methods.values()))[0]
+    return first["headline_length"] if first["headline_length"] in first["lengths"] else max(first["lengths"])
+
+
+def mean_min(scores: list[float]) -> str:
+    return f"{sum(scores) / len(scores):.3f} / {min(scores):.3f}" if scores else "-"
+
+
+def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
+    """One row per task: the looped model against its bar and the best baseline, at the headline length."""
+    lines = [
+        "| task | n (trained to) | bar | looped seeds | oracle mean / min | per-example confidence mean / min "
+        "| best baseline (mean) | bar met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for task, methods in results.items():
+        length = reported_length(methods)
+        outcome, per_example = verdict(task, methods, length)
+        looped = methods.get("looped", [])
+        oracle = headline_scores(looped, "oracle", length) if looped else []
+        baselines = {
+            method: sum(scores) / len(scores)
+            for method, runs in methods.items()
+            if "fixed-depth" in runs[0]["rules"] and (scores := headline_scores(runs, "fixed-depth", length))
+        }
+        best = max(baselines, key=baselines.get) if baselines else None
+        cells = [
+            task,
+            f"{length} ({next(iter(methods.values()))[0]['train_max']})",
+            f"{target_accuracy(task):.2f}",
+            len(looped),
+            mean_min(oracle),
+            mean_min(per_example),
+            f"{best} {baselines[best]:.3f}" if best else "-",
+            outcome,
+        ]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    return lines
+
+
+def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
+    """An overview, then per task and method: mean and min over seeds of the accuracy at the headline length,
+    per rule."""
+    lines = [
+        "# Results",
+        "",
+        "Written by `looped reproduce`: exact-match accuracy at each task's headline length (parity 40, "
+        "multiplication 16, the others the training maximum + 10; the longest tested length where that one was "
+        "not tested), mean and min over seeds, the longest length each run's curriculum reached (min-max over seeds) "
+        "and mean training wall-clock. Baselines ignore stopping rules and are listed under `fixed-depth`. "
+        "The bar is the looped model's, with per-example maximum-confidence stopping, for each of 3 seeds.",
+        "",
+        *overview(results),
+    ]
+    for task, methods in results.items():
+        length = reported_length(methods)
+        lines += ["", f"## {task} (n = {length}; trained n <= {next(iter(methods.values()))[0]['train_max']})", ""]
+        commands = sorted({r["command"] for runs in methods.values() for r in runs})
+        lines += ["Produced by:", "", *[f"    {command}" for command in commands], ""]
+        lines += [target_line(task, methods, length), ""]
+        lines += [
+            "| method | rule | seeds | mean accuracy | min accuracy | curriculum reached | mean train time |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for method, runs in methods.items():
+            seconds = sum(r["train_seconds"] for r in runs) / len(runs)
+            reached = span(r["curriculum_reached"] for r in runs if "curriculum_reached" in r)
+            for rule in runs[0]["rules"]:
+                accuracies = headline_scores(runs, rule, length)
+                mean, low = sum(accuracies) / len(accuracies), min(accuracies)
+                cells = [method, rule, len(runs), f"{mean:.3f}", f"{low:.3f}", reached, f"{seconds:.0f} s"]
+                lines.append("| " + " | ".join(map(str, cells)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def collect(out: Path) -> dict[str, dict[str, list[dict]]]:
+    """{task: {method: [result per seed]}} from <out>/<task>/<method>/seed*.json."""
+    results: dict[str, dict[str, list[dict]]] = {}
+    for path in sorted(out.glob("*/*/seed*.json")):
+        data = json.loads(path.read_text())
+        results.setdefault(data["task"], {}).setdefault(data["method"], []).append(data)
+    return results
+
+
+def write_report(out: Path, tasks: Iterable[str] | None = None) -> None:
+    """RESULTS.md from every result JSON under `out`, and the accuracy plot of each of `tasks` (all by default)."""
+    from looped.plots import plot_methods
+    from looped.report import console
+
+    results = collect(out)
+    (out / "RESULTS.md").write_text(results_table(results))
+    console.print(f"wrote {out / 'RESULTS.md'}")
+    for task in results if tasks is None else tasks:
+        if task in results:
+            runs = results[task]
+            train_max = next(iter(runs.values()))[0]["train_max"]
+            png = plot_methods(runs, out / task / "accuracy.png", title=task, train_max=train_max)
+            console.print(f"wrote {png}")
