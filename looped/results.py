@@ -56,9 +56,14 @@ def target_line(task: str, methods: dict[str, list[dict]], length: int) -> str:
     return f"{head}: {outcome} ({seeds}, min {min(scores):.3f})."
 
 
+def first_run(methods: dict[str, list[dict]]) -> dict:
+    """Any one run of a task: the facts every run of it shares (lengths tested, training maximum)."""
+    return next(iter(methods.values()))[0]
+
+
 def reported_length(methods: dict[str, list[dict]]) -> int:
     """The headline length, or the longest tested one where the headline length was not tested."""
-    first = next(iter(methods.values()))[0]
+    first = first_run(methods)
     return first["headline_length"] if first["headline_length"] in first["lengths"] else max(first["lengths"])
 
 
@@ -86,7 +91,7 @@ def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
         best = max(baselines, key=baselines.get) if baselines else None
         cells = [
             task,
-            f"{length} ({next(iter(methods.values()))[0]['train_max']})",
+            f"{length} ({first_run(methods)['train_max']})",
             f"{target_accuracy(task):.2f}",
             len(looped),
             mean_min(oracle),
@@ -104,17 +109,17 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
     lines = [
         "# Results",
         "",
-        "Written by `looped reproduce`: exact-match accuracy at each task's headline length (parity 40, "
-        "multiplication 16, the others the training maximum + 10; the longest tested length where that one was "
-        "not tested), mean and min over seeds, the longest length each run's curriculum reached (min-max over seeds) "
-        "and mean training wall-clock. Baselines ignore stopping rules and are listed under `fixed-depth`. "
+        "Written by `looped reproduce` (or `looped table`): exact-match accuracy at each task's headline length "
+        "(parity 40, multiplication 16, the others the training maximum + 10; the longest tested length where that "
+        "one was not tested), mean and min over seeds, the longest length each run's curriculum reached (min-max "
+        "over seeds) and mean training wall-clock. Baselines ignore stopping rules and are listed under `fixed-depth`. "
         "The bar is the looped model's, with per-example maximum-confidence stopping, for each of 3 seeds.",
         "",
         *overview(results),
     ]
     for task, methods in results.items():
         length = reported_length(methods)
-        lines += ["", f"## {task} (n = {length}; trained n <= {next(iter(methods.values()))[0]['train_max']})", ""]
+        lines += ["", f"## {task} (n = {length}; trained n <= {first_run(methods)['train_max']})", ""]
         commands = sorted({r["command"] for runs in methods.values() for r in runs})
         lines += ["Produced by:", "", *[f"    {command}" for command in commands], ""]
         lines += [target_line(task, methods, length), ""]
@@ -152,7 +157,6 @@ def write_report(out: Path, tasks: Iterable[str] | None = None) -> None:
     console.print(f"wrote {out / 'RESULTS.md'}")
     for task in results if tasks is None else tasks:
         if task in results:
-            runs = results[task]
-            train_max = next(iter(runs.values()))[0]["train_max"]
-            png = plot_methods(runs, out / task / "accuracy.png", title=task, train_max=train_max)
+            train_max = first_run(results[task])["train_max"]
+            png = plot_methods(results[task], out / task / "accuracy.png", title=task, train_max=train_max)
             console.print(f"wrote {png}")

@@ -9,7 +9,7 @@ import pytest
 
 from looped.cli import main as cli_main
 from looped.cli.reproduce import merge, run_config
-from looped.results import headline_length, span, target_line
+from looped.results import headline_length, overview, span, target_line
 
 TINY = "{model: {d_model: 16, n_heads: 2}, curriculum: {max_length: 3}, baseline_depth: 2, train: {eval_samples: 8, val_lengths: [4], decay_steps: 2, batch_size: 8}}"  # noqa: E501
 
@@ -175,3 +175,21 @@ def test_target_line(task: str, scores: list[float], verdict: str) -> None:
 @pytest.mark.parametrize(("values", "shown"), [([20], "20"), ([20, 20, 20], "20"), ([7, 5, 6], "5-7"), ([], "-")])
 def test_span_of_curriculum_lengths(values: list[int], shown: str) -> None:
     assert span(values) == shown
+
+
+def test_overview_row_per_task() -> None:
+    def run(rules: dict[str, float]) -> dict:
+        return {
+            "lengths": [20, 30], "headline_length": 30, "train_max": 20,
+            "rules": {rule: {"accuracy": [1.0, score]} for rule, score in rules.items()},
+        }  # fmt: skip
+
+    looped = [run({"oracle": o, "confidence-per-example": c}) for o, c in [(1.0, 0.96), (0.9, 0.5), (0.8, 0.97)]]
+    results = {
+        "copy": {"looped": looped, "ntp": [run({"fixed-depth": 0.2})], "fap-pause": [run({"fixed-depth": 0.4})]},
+        "addition": {"ntp": [run({"fixed-depth": 0.1})]},
+    }
+    header, _, copy, addition = overview(results)
+    assert header.startswith("| task | n (trained to) | bar |")
+    assert copy == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.810 / 0.500 | fap-pause 0.400 | not met |"
+    assert addition == "| addition | 30 (20) | 0.95 | 0 | - | - | ntp 0.100 | not run |"
