@@ -74,15 +74,15 @@ def mean_min(scores: list[float]) -> str:
 def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
     """One row per task: the looped model against its bar and the best baseline, at the headline length."""
     lines = [
-        "| task | n (trained to) | bar | looped seeds | oracle mean / min | per-example confidence mean / min "
-        "| best baseline (mean) | bar met |",
-        "|---|---|---|---|---|---|---|---|",
+        "| task | n (trained to) | bar | looped seeds | oracle mean / min | batch confidence mean / min "
+        "| per-example confidence mean / min | best baseline (mean) | bar met |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for task, methods in results.items():
         length = reported_length(methods)
         outcome, per_example = verdict(task, methods, length)
         looped = methods.get("looped", [])
-        oracle = headline_scores(looped, "oracle", length) if looped else []
+        oracle, batch = (headline_scores(looped, rule, length) if looped else [] for rule in ("oracle", "confidence"))
         baselines = {
             method: sum(scores) / len(scores)
             for method, runs in methods.items()
@@ -95,6 +95,7 @@ def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
             f"{target_accuracy(task):.2f}",
             len(looped),
             mean_min(oracle),
+            mean_min(batch),
             mean_min(per_example),
             f"{best} {baselines[best]:.3f}" if best else "-",
             outcome,

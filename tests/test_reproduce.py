@@ -43,9 +43,10 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     assert "| looped | confidence-per-example | 1 |" in table and "| ntp | fixed-depth | 1 |" in table
     reached = f"| {per_example:.3f} | {per_example:.3f} | {looped['curriculum_reached']} |"
     assert reached in table
-    oracle = looped["rules"]["oracle"]["accuracy"][3]
+    oracle, batch = (looped["rules"][rule]["accuracy"][3] for rule in ("oracle", "confidence"))
     baseline = ntp["rules"]["fixed-depth"]["accuracy"][3]
-    overview = f"| parity | 4 (3) | 0.99 | 1 | {oracle:.3f} / {oracle:.3f} | {per_example:.3f} / {per_example:.3f} "
+    overview = f"| parity | 4 (3) | 0.99 | 1 | {oracle:.3f} / {oracle:.3f} | {batch:.3f} / {batch:.3f} "
+    overview += f"| {per_example:.3f} / {per_example:.3f} "
     assert overview + f"| ntp {baseline:.3f} | not met |" in table
     assert (results / "parity" / "accuracy.png").stat().st_size > 0
 
@@ -184,12 +185,13 @@ def test_overview_row_per_task() -> None:
             "rules": {rule: {"accuracy": [1.0, score]} for rule, score in rules.items()},
         }  # fmt: skip
 
-    looped = [run({"oracle": o, "confidence-per-example": c}) for o, c in [(1.0, 0.96), (0.9, 0.5), (0.8, 0.97)]]
+    scores = [(1.0, 0.7, 0.96), (0.9, 0.6, 0.5), (0.8, 0.5, 0.97)]
+    looped = [run({"oracle": o, "confidence": b, "confidence-per-example": c}) for o, b, c in scores]
     results = {
         "copy": {"looped": looped, "ntp": [run({"fixed-depth": 0.2})], "fap-pause": [run({"fixed-depth": 0.4})]},
         "addition": {"ntp": [run({"fixed-depth": 0.1})]},
     }
     header, _, copy, addition = overview(results)
     assert header.startswith("| task | n (trained to) | bar |")
-    assert copy == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.810 / 0.500 | fap-pause 0.400 | not met |"
-    assert addition == "| addition | 30 (20) | 0.95 | 0 | - | - | ntp 0.100 | not run |"
+    assert copy == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.600 / 0.500 | 0.810 / 0.500 | fap-pause 0.400 | not met |"  # noqa: E501
+    assert addition == "| addition | 30 (20) | 0.95 | 0 | - | - | - | ntp 0.100 | not run |"
