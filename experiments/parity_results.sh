@@ -10,19 +10,13 @@
 # and the same probe on the width-64 model committed before that:
 #   python experiments/parity_phase.py --checkpoint results/parity/experiments/width64-model --lengths 20,40 \
 #     --out results/parity/experiments/phase_width64.json
-# Since configs/parity.yaml took adam_beta2: 0.95, the looped rows of the table come from
-#   looped reproduce --tasks parity --methods looped --seeds 3 --samples 1000 --out results --runs runs/reproduce-b095 --threads 2 --progress false
-# while the baselines, steps/ and model/ below are still those of the recipe before (AdamW's default 0.999): run
-# on the current recipe, `looped reproduce` refuses their result files as another recipe's until they are deleted.
 set -euo pipefail
-bash experiments/task_results.sh parity runs/reproduce-smooth 2 40 35
-# The baselines, one seed each, one thread each; they ran two at a time (the ablation beside other jobs).
+bash experiments/task_results.sh parity runs/reproduce-d1500 2 40 35
+# The baselines, one seed each, one thread each, in two streams side by side (so their times are not alone).
 looped reproduce --tasks parity --methods looped-no-injection --seeds 1 --samples 1000 --threads 1 --progress false \
-  --out results --runs runs/reproduce-smooth
-looped reproduce --tasks parity --methods ntp-pause,ntp --seeds 1 --samples 1000 --threads 1 --progress false \
-  --out results --runs runs/reproduce-smooth &
-looped reproduce --tasks parity --methods ntp-looped,fap-pause --seeds 1 --samples 1000 --threads 1 --progress false \
-  --out results --runs runs/reproduce-smooth
+  --out results --runs runs/reproduce-d1500 &
+looped reproduce --tasks parity --methods ntp-pause,ntp,ntp-looped,fap-pause --seeds 1 --samples 1000 --threads 1 \
+  --progress false --out results --runs runs/reproduce-d1500
 wait
 python experiments/parity_by_ones.py --checkpoint results/parity/model --lengths 20,30,40 \
   --out results/parity/by_ones.json
