@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from statistics import fmean
+
+RESULT_FILES = "*/*/seed*.json"  # <out>/<task>/<method>/seed<S>.json
 
 
 def headline_length(task: str, train_max: int) -> int:
@@ -68,7 +71,7 @@ def reported_length(methods: dict[str, list[dict]]) -> int:
 
 
 def mean_min(scores: list[float]) -> str:
-    return f"{sum(scores) / len(scores):.3f} / {min(scores):.3f}" if scores else "-"
+    return f"{fmean(scores):.3f} / {min(scores):.3f}" if scores else "-"
 
 
 def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
@@ -84,7 +87,7 @@ def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
         looped = methods.get("looped", [])
         oracle, batch = (headline_scores(looped, rule, length) if looped else [] for rule in ("oracle", "confidence"))
         baselines = {
-            method: sum(scores) / len(scores)
+            method: fmean(scores)
             for method, runs in methods.items()
             if "fixed-depth" in runs[0]["rules"] and (scores := headline_scores(runs, "fixed-depth", length))
         }
@@ -129,12 +132,12 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
             "|---|---|---|---|---|---|---|",
         ]
         for method, runs in methods.items():
-            seconds = sum(r["train_seconds"] for r in runs) / len(runs)
+            seconds = fmean(r["train_seconds"] for r in runs)
             reached = span(r["curriculum_reached"] for r in runs if "curriculum_reached" in r)
             for rule in runs[0]["rules"]:
                 accuracies = headline_scores(runs, rule, length)
-                mean, low = sum(accuracies) / len(accuracies), min(accuracies)
-                cells = [method, rule, len(runs), f"{mean:.3f}", f"{low:.3f}", reached, f"{seconds:.0f} s"]
+                cells = [method, rule, len(runs), f"{fmean(accuracies):.3f}", f"{min(accuracies):.3f}", reached]
+                cells.append(f"{seconds:.0f} s")
                 lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines) + "\n"
 
@@ -142,7 +145,7 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
 def collect(out: Path) -> dict[str, dict[str, list[dict]]]:
     """{task: {method: [result per seed]}} from <out>/<task>/<method>/seed*.json."""
     results: dict[str, dict[str, list[dict]]] = {}
-    for path in sorted(out.glob("*/*/seed*.json")):
+    for path in sorted(out.glob(RESULT_FILES)):
         data = json.loads(path.read_text())
         results.setdefault(data["task"], {}).setdefault(data["method"], []).append(data)
     return results

@@ -20,9 +20,9 @@ def parser():
 
 
 def run(args: Namespace) -> None:
-    from looped.results import write_report
+    from looped.results import RESULT_FILES, write_report
 
-    if not any(args.out.glob("*/*/seed*.json")):
+    if not any(args.out.glob(RESULT_FILES)):
         raise LoopedError(
             f"no result files <task>/<method>/seed<S>.json under {args.out}; run `looped reproduce` first"
         )
