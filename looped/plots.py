@@ -78,3 +78,41 @@ def plot_methods(runs: dict[str, list[dict]], path: Path, title: str = "", train
     axis.grid(alpha=0.3)
     axis.legend(fontsize=7)
     return _save(figure, path)
+
+
+def plot_training(runs: dict[str, list[dict]], path: Path, title: str = "") -> Path:
+    """Training curves of one or more runs (label -> metrics.jsonl records) on a shared step axis: batch loss,
+    the curriculum's longest length, and every validation accuracy; one colour per run, one line style per
+    validation length and rule, so that a screen's runs can be read side by side."""
+    figure, (loss_axis, length_axis, val_axis) = plt.subplots(3, 1, figsize=(7, 8), sharex=True)
+    styles = ["-", "--", ":", "-."]
+    for index, (label, records) in enumerate(runs.items()):
+        color = f"C{index % 10}"
+        logged = [r for r in records if "loss" in r]
+        loss_axis.plot([r["step"] for r in logged], [r["loss"] for r in logged], color=color, lw=0.8, label=label)
+        reached = [r for r in records if "curriculum_max" in r]
+        steps, lengths = [r["step"] for r in reached], [r["curriculum_max"] for r in reached]
+        length_axis.step(steps, lengths, where="post", color=color, label=label)
+        keys = sorted({key for r in records for key in r if key.startswith("val_accuracy/")})
+        for key_index, key in enumerate(keys):
+            points = [r for r in records if key in r]
+            name = key.removeprefix("val_accuracy/").replace("/", ", n = ")
+            val_axis.plot(
+                [r["step"] for r in points],
+                [r[key] for r in points],
+                color=color,
+                linestyle=styles[key_index % len(styles)],
+                marker="o",
+                markersize=2,
+                label=f"{label}: {name}" if len(runs) > 1 else name,
+            )
+    loss_axis.set(ylabel="batch loss", yscale="log", title=title)
+    length_axis.set(ylabel="curriculum: longest n")
+    val_axis.set(xlabel="training step", ylabel="validation accuracy", ylim=(-0.02, 1.02))
+    for axis in (loss_axis, length_axis, val_axis):
+        axis.grid(alpha=0.3)
+    if len(runs) > 1:
+        length_axis.legend(fontsize=7)
+    if val_axis.lines:
+        val_axis.legend(fontsize=7)
+    return _save(figure, path)

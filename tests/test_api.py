@@ -4,6 +4,7 @@ save_pretrained, solve, TensorBoard logging, `looped plot`, and clear errors for
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 from types import ModuleType
 
@@ -178,6 +179,39 @@ def test_plot_redraws_every_result(trained: Path, tmp_path: Path, capsys) -> Non
     assert exit_info.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and error[0].startswith("looped: error:") and "missing" in error[0]
+
+
+def test_plot_draws_training_logs_alone_and_compared(trained: Path, tmp_path: Path, capsys) -> None:
+    runs = tmp_path / "runs"
+    for name in ("a", "b"):
+        (runs / name).mkdir(parents=True)
+        shutil.copy(trained / "metrics.jsonl", runs / name / "metrics.jsonl")
+    with (runs / "b" / "metrics.jsonl").open("a") as log:
+        log.write('{"step": 31, "lo')  # a run killed mid-write
+    (runs / "c").mkdir()
+    (runs / "c" / "metrics.jsonl").write_text("")  # started, nothing logged yet
+
+    main(["plot", str(runs), "--compare", str(tmp_path / "both.png")])
+    captured = capsys.readouterr()
+    for png in (runs / "a" / "training.png", runs / "b" / "training.png", tmp_path / "both.png"):
+        assert png.read_bytes().startswith(PNG)
+    assert not (runs / "c" / "training.png").exists()
+    assert "redrew 3 plot(s)" in captured.out
+    warnings = captured.err.strip().splitlines()
+    assert len(warnings) == 2 and all(w.startswith("looped: warning:") for w in warnings)
+    assert "b/metrics.jsonl: skipped 1 line(s)" in captured.err
+    assert "c/metrics.jsonl: no training records" in captured.err
+
+    for argv, problem in (
+        (["plot", str(runs), "--compare", str(tmp_path / "both.pdf")], "ending in .png"),
+        (["plot", str(runs / "c"), "--compare", str(tmp_path / "none.png")], "no readable training log"),
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        error = capsys.readouterr().err.strip().splitlines()
+        assert error[-1].startswith("looped: error: --compare") and problem in error[-1]
+    assert not (tmp_path / "none.png").exists()
 
 
 # --- devices -----------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ COMMANDS = {
     "train": "Train a model from a recipe.",
     "eval": "Accuracy against length for a checkpoint, per stopping rule.",
     "predict": "Answer typed prompts with a trained model.",
-    "plot": "Redraw every plot from results JSON files.",
+    "plot": "Redraw every plot from results JSON files and training logs.",
     "reproduce": "Train and evaluate the looped model and the baselines on every task.",
     "table": "Rewrite the results table and plots from result JSON files, without training.",
 }
