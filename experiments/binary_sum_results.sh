@@ -32,3 +32,6 @@ for method in ntp fap-pause ntp-pause ntp-looped; do
   looped reproduce --tasks binary_sum --methods $method --seeds 1 --max_steps 1500 --samples 1000 --threads 1 \
     --out results --runs runs/reproduce --progress false
 done
+# 5. The looped model without input injection, one seed, uncapped, one thread beside other jobs.
+looped reproduce --tasks binary_sum --methods looped-no-injection --seeds 1 --samples 1000 --threads 1 --out results \
+  --runs runs/reproduce --progress false
