@@ -79,6 +79,12 @@ class TrainConfig:
     positions further on, so positions beyond the longest training row are trained on; evaluation rows have
     none. For tasks whose answer does not depend on the share of each token in the prompt (copy, not parity).
 
+    `lr_stall_steps` s > 0 multiplies the learning rate by `lr_stall_factor` whenever the curriculum has not grown
+    for s steps (counted from its last growth or the last cut), until it is complete; the cosine decay then
+    starts from the rate reached. A rate that suits short inputs can be too high for the longest ones: on
+    copy at lr 1e-3 one run waited 4,000 steps at n = 18 and grew 150 steps after its decay began
+    (results/copy/experiments/README.md, "start-token/").
+
     `adam_beta2` is AdamW's second-moment decay (PyTorch's default 0.999). A lower value (0.95, as in many
     Transformer recipes) lets the step size follow a gradient that suddenly grows, instead of the stale
     average of the last thousand steps. On parity a screen put every seed above 0.99 at n = 40 but the rerun did
@@ -95,6 +101,8 @@ class TrainConfig:
     adam_beta2: float = 0.999
     warmup_steps: int = 100
     decay_steps: int = 2000
+    lr_stall_steps: int = 0
+    lr_stall_factor: float = 0.5
     grad_clip: float = 1.0
     label_smoothing: float = 0.0
     left_fillers: int = 0
@@ -121,7 +129,9 @@ class TrainConfig:
                 raise ValueError(f"train.{name} must be >= 1, got {getattr(self, name)}")
         if self.lr <= 0:
             raise ValueError(f"train.lr must be > 0, got {self.lr}")
-        non_negative = ("warmup_steps", "extra_supervised_steps", "halting_steps_past", "left_fillers")
+        non_negative = (
+            "warmup_steps", "lr_stall_steps", "extra_supervised_steps", "halting_steps_past", "left_fillers"
+        )
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise ValueError(f"train.{name} must be >= 0, got {getattr(self, name)}")
@@ -129,6 +139,8 @@ class TrainConfig:
             raise ValueError(f"train.supervised_multiples must all be >= 2, got {self.supervised_multiples}")
         if self.halting_weight < 0:
             raise ValueError(f"train.halting_weight must be >= 0, got {self.halting_weight}")
+        if not 0.0 < self.lr_stall_factor <= 1.0:
+            raise ValueError(f"train.lr_stall_factor must be in (0, 1], got {self.lr_stall_factor}")
         if not 0.0 < self.adam_beta2 < 1.0:
             raise ValueError(f"train.adam_beta2 must be in (0, 1), got {self.adam_beta2}")
         if not 0.0 <= self.label_smoothing < 1.0:

@@ -106,7 +106,7 @@ def test_from_pretrained_errors(tmp_path: Path) -> None:
 # --- resuming -----------------------------------------------------------------------------------------------------
 
 
-def resume_config(ema: bool, batching: str, left_fillers: int = 0) -> RunConfig:
+def resume_config(ema: bool, batching: str, left_fillers: int = 0, lr_stall_steps: int = 0) -> RunConfig:
     """40 tiny steps: the curriculum grows at steps 10, 20, 25-30 and 35 (so around the interruption at 23),
     evaluations and checkpoints every 10 steps, a second supervision step drawn from the run's generator."""
     return RunConfig.from_dict(
@@ -136,6 +136,7 @@ def resume_config(ema: bool, batching: str, left_fillers: int = 0) -> RunConfig:
                 "batching": batching,
                 "ema_decay": 0.9 if ema else None,
                 "left_fillers": left_fillers,
+                "lr_stall_steps": lr_stall_steps,
             },
             "confidence_extra_steps": 3,
         }
@@ -152,12 +153,13 @@ def metrics_without_timing(run: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    ("ema", "batching", "left_fillers"), [(False, "per-size", 0), (True, "mixed", 0), (False, "per-size", 3)]
+    ("ema", "batching", "left_fillers", "lr_stall_steps"),
+    [(False, "per-size", 0, 0), (True, "mixed", 0, 0), (False, "per-size", 3, 0), (False, "per-size", 0, 4)],
 )
 def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(
-    tmp_path: Path, ema: bool, batching: str, left_fillers: int
+    tmp_path: Path, ema: bool, batching: str, left_fillers: int, lr_stall_steps: int
 ) -> None:
-    config = resume_config(ema, batching, left_fillers)
+    config = resume_config(ema, batching, left_fillers, lr_stall_steps)
     whole = tmp_path / "whole"
     whole_summary = Trainer(copy.deepcopy(config), whole, show_progress=False).run()
 
@@ -399,10 +401,28 @@ def test_logged_learning_rates_follow_the_schedule(tmp_path: Path) -> None:
     assert logged[train.max_steps] == pytest.approx(0.0, abs=1e-12)
 
 
+def test_the_rate_is_cut_while_the_curriculum_stalls_and_not_once_it_is_complete(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size", lr_stall_steps=6)
+    config.curriculum = CurriculumConfig(kind="fixed", max_length=4, interval=10)  # grows at 10, 20; done at 30
+    config.train.log_every = 1
+    Trainer(config, tmp_path / "run", show_progress=False).run()
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    cuts = {r["step"]: r["lr_scale"] for r in records if "lr_scale" in r}
+    assert cuts == {6: 0.5, 16: 0.25, 26: 0.125}  # 6 steps after the start and after each growth
+    train = config.train
+    start = train.max_steps - train.decay_steps  # before the curriculum completes at 30
+    for record in (r for r in records if "lr" in r):
+        step = record["step"]
+        scale = 0.5 ** sum(step > cut for cut in cuts)
+        expected = learning_rate(step, scale * train.lr, train.warmup_steps, start, train.decay_steps)
+        assert record["lr"] == pytest.approx(expected)
+
+
 def test_train_config_validation() -> None:
     bad = ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []})
     out_of_range = ({"label_smoothing": 1.0}, {"label_smoothing": -0.1}, {"adam_beta2": 1.0}, {"adam_beta2": 0.0})
-    for options in (*bad, *out_of_range, {"left_fillers": -1}, {"supervised_multiples": [3, 1]}):
+    stall = ({"lr_stall_steps": -1}, {"lr_stall_factor": 0.0}, {"lr_stall_factor": 1.5})
+    for options in (*bad, *out_of_range, *stall, {"left_fillers": -1}, {"supervised_multiples": [3, 1]}):
         with pytest.raises(ValueError):
             TrainConfig(**options)
 

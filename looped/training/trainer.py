@@ -74,6 +74,8 @@ class RunState:
     best_step: int = 0
     best_validation: dict = field(default_factory=dict)
     train_seconds: float = 0.0
+    lr_scale: float = 1.0  # product of the cuts made while the curriculum stalled (train.lr_stall_steps)
+    stall_start: int = 0  # step of the curriculum's last growth or the last cut
 
 
 class NoMetrics:
@@ -231,7 +233,8 @@ class Trainer:
     def train_step(self) -> dict[str, float]:
         train = self.config.train
         step = self.state.step + 1
-        lr = learning_rate(step, train.lr, train.warmup_steps, self.decay_start(), train.decay_steps)
+        base_lr = self.state.lr_scale * train.lr
+        lr = learning_rate(step, base_lr, train.warmup_steps, self.decay_start(), train.decay_steps)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         batch, supervision = self.next_batch()
@@ -269,7 +272,17 @@ class Trainer:
             if self.world_size > 1:
                 accuracy = distributed.broadcast_float(accuracy)
         if curriculum.update(step, accuracy):
+            self.state.stall_start = step
             self.metrics.write({"step": step, "curriculum_max": curriculum.current_max})
+        elif self.stalled(step):
+            self.state.lr_scale *= self.config.train.lr_stall_factor
+            self.state.stall_start = step
+            self.metrics.write({"step": step, "lr_scale": self.state.lr_scale})
+
+    def stalled(self, step: int) -> bool:
+        """Whether the growing curriculum has waited `train.lr_stall_steps` for its next length."""
+        patience = self.config.train.lr_stall_steps
+        return bool(patience) and not self.curriculum.complete and step - self.state.stall_start >= patience
 
     def validate(self) -> dict:
         """Accuracy on the validation lengths; keeps the best model. Rank 0 only (it steers nothing)."""
