@@ -12,22 +12,18 @@ import json
 
 import matplotlib
 import torch
-from probe import load_probed, probe_parser
+from probe import load_probed, predicted_batches, probe_parser
 
 from looped import LoopedTransformer
-from looped.evaluation import fresh_batches
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-@torch.no_grad()
 def slot_errors(model: LoopedTransformer, length: int, samples: int, stopping: str, seed: int) -> list[float]:
     """Error rate per answer slot, counted from the answer start, over the examples of one length."""
-    rule = model.stopping_rule(stopping)
     wrong: torch.Tensor | None = None
-    for batch in fresh_batches(model.task, length, samples, 250, seed, model.device):
-        tokens = model.method.predict(model.model, batch, rule).tokens
+    for batch, tokens in predicted_batches(model, length, samples, stopping, seed):
         start = int(batch.answer_start[0])  # one length per batch: every row starts its answer at one position
         errors = ((tokens != batch.targets) & batch.loss_mask)[:, start:].sum(dim=0)
         wrong = errors if wrong is None else wrong + errors

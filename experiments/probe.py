@@ -4,11 +4,14 @@ examples, and loading it."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
 
 from looped import LoopedTransformer
+from looped.evaluation import fresh_batches
+from looped.tasks import Batch
 
 
 def probe_parser(doc: str | None, lengths: str, samples: int, seed: int, samples_help: str | None = None):
@@ -26,3 +29,13 @@ def probe_parser(doc: str | None, lengths: str, samples: int, seed: int, samples
 def load_probed(args: argparse.Namespace) -> LoopedTransformer:
     torch.set_num_threads(args.threads)
     return LoopedTransformer.from_pretrained(args.checkpoint)
+
+
+@torch.no_grad()
+def predicted_batches(
+    model: LoopedTransformer, length: int, samples: int, stopping: str, seed: int
+) -> Iterator[tuple[Batch, torch.Tensor]]:
+    """Fresh examples of one length with the model's predicted tokens under a stopping rule, 250 rows at a time."""
+    rule = model.stopping_rule(stopping)
+    for batch in fresh_batches(model.task, length, samples, 250, seed, model.device):
+        yield batch, model.method.predict(model.model, batch, rule).tokens

@@ -3,7 +3,7 @@ answer at slot k + d, for offsets d = ±1..±max_offset. On copy the answer at s
 share near 1 at d = +1 says the model's pointer read one position ahead; with random bits a wrong token matches
 the answer at an unrelated slot half the time.
 
-    python experiments/slot_offsets.py --checkpoint results/copy/model --lengths 25,30 \
+    python experiments/slot_offsets.py --checkpoint results/copy/model --lengths 20,25,30 \
         --out results/copy/experiments/slot_offsets.json
 """
 
@@ -11,28 +11,24 @@ from __future__ import annotations
 
 import json
 
-import torch
-from probe import load_probed, probe_parser
+from probe import load_probed, predicted_batches, probe_parser
 
 from looped import LoopedTransformer
-from looped.evaluation import fresh_batches
 
 
-@torch.no_grad()
 def offset_matches(
     model: LoopedTransformer, length: int, samples: int, stopping: str, seed: int, max_offset: int
 ) -> dict:
     """Counts of wrong slots, and per offset the share of them whose prediction equals the answer d slots on."""
-    rule = model.stopping_rule(stopping)
     offsets = [d for d in range(-max_offset, max_offset + 1) if d != 0]
     matched = dict.fromkeys(offsets, 0)
     compared = dict.fromkeys(offsets, 0)
     wrong_rows = wrong_slots = 0
     answer_length = model.task.answer_length(length)
-    for batch in fresh_batches(model.task, length, samples, 250, seed, model.device):
+    for batch, tokens in predicted_batches(model, length, samples, stopping, seed):
         start = int(batch.answer_start[0])  # one length per batch: every row starts its answer at one position
         answer = slice(start, start + answer_length)  # the answer tokens, without the end token
-        predicted = model.method.predict(model.model, batch, rule).tokens[:, answer]
+        predicted = tokens[:, answer]
         targets = batch.targets[:, answer]
         wrong = predicted != targets
         wrong_rows += int(wrong.any(dim=1).sum())
@@ -58,8 +54,13 @@ def main() -> None:
     parser.add_argument("--max_offset", type=int, default=3)
     args = parser.parse_args()
     model = load_probed(args)
-    result: dict = {"checkpoint": args.checkpoint, "stopping": args.stopping, "samples": args.samples}
-    result |= {"seed": args.seed, "by_length": {}}
+    result: dict = {
+        "checkpoint": args.checkpoint,
+        "stopping": args.stopping,
+        "samples": args.samples,
+        "seed": args.seed,
+        "by_length": {},
+    }
     for n in map(int, args.lengths.split(",")):
         counts = offset_matches(model, n, args.samples, args.stopping, args.seed, args.max_offset)
         result["by_length"][n] = counts
