@@ -84,7 +84,8 @@ class TrainConfig:
     for s steps (counted from its last growth or the last cut), until it is complete; the cosine decay then
     starts from the rate reached. A rate that suits short inputs can be too high for the longest ones: on
     copy at lr 1e-3 one run waited 4,000 steps at n = 18 and grew 150 steps after its decay began
-    (results/copy/experiments/README.md, "start-token/").
+    (results/copy/experiments/README.md, "start-token/"). The cuts stop at `lr_stall_floor` times `lr` (0: no
+    floor), so that a run which stalls often keeps a rate at which its curriculum can still grow.
 
     `adam_beta2` is AdamW's second-moment decay (PyTorch's default 0.999). A lower value (0.95, as in many
     Transformer recipes) lets the step size follow a gradient that suddenly grows, instead of the stale
@@ -104,6 +105,7 @@ class TrainConfig:
     decay_steps: int = 2000
     lr_stall_steps: int = 0
     lr_stall_factor: float = 0.5
+    lr_stall_floor: float = 0.0
     grad_clip: float = 1.0
     label_smoothing: float = 0.0
     left_fillers: int = 0
@@ -142,6 +144,8 @@ class TrainConfig:
             raise ValueError(f"train.halting_weight must be >= 0, got {self.halting_weight}")
         if not 0.0 < self.lr_stall_factor <= 1.0:
             raise ValueError(f"train.lr_stall_factor must be in (0, 1], got {self.lr_stall_factor}")
+        if not 0.0 <= self.lr_stall_floor <= 1.0:
+            raise ValueError(f"train.lr_stall_floor must be in [0, 1], got {self.lr_stall_floor}")
         if not 0.0 < self.adam_beta2 < 1.0:
             raise ValueError(f"train.adam_beta2 must be in (0, 1), got {self.adam_beta2}")
         if not 0.0 <= self.label_smoothing < 1.0:

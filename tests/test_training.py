@@ -418,11 +418,26 @@ def test_the_rate_is_cut_while_the_curriculum_stalls_and_not_once_it_is_complete
         assert record["lr"] == pytest.approx(expected)
 
 
+def test_the_stall_cuts_stop_at_the_floor(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size", lr_stall_steps=6)
+    config.curriculum = CurriculumConfig(kind="fixed", max_length=4, interval=10)
+    config.train.lr_stall_floor = 0.3
+    config.train.log_every = 1
+    Trainer(config, tmp_path / "run", show_progress=False).run()
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert {r["step"]: r["lr_scale"] for r in records if "lr_scale" in r} == {6: 0.5, 16: 0.3}
+    train = config.train
+    start = train.max_steps - train.decay_steps
+    late = next(r for r in records if r.get("step") == 29 and "lr" in r)
+    assert late["lr"] == pytest.approx(learning_rate(29, 0.3 * train.lr, train.warmup_steps, start, train.decay_steps))
+
+
 def test_train_config_validation() -> None:
     bad = ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []})
     out_of_range = ({"label_smoothing": 1.0}, {"label_smoothing": -0.1}, {"adam_beta2": 1.0}, {"adam_beta2": 0.0})
     stall = ({"lr_stall_steps": -1}, {"lr_stall_factor": 0.0}, {"lr_stall_factor": 1.5})
-    for options in (*bad, *out_of_range, *stall, {"left_fillers": -1}, {"supervised_multiples": [3, 1]}):
+    floor = ({"lr_stall_floor": -0.1}, {"lr_stall_floor": 1.5})
+    for options in (*bad, *out_of_range, *stall, *floor, {"left_fillers": -1}, {"supervised_multiples": [3, 1]}):
         with pytest.raises(ValueError):
             TrainConfig(**options)
 

@@ -275,9 +275,12 @@ class Trainer:
             self.state.stall_start = step
             self.metrics.write({"step": step, "curriculum_max": curriculum.current_max})
         elif self.stalled(step):
-            self.state.lr_scale *= self.config.train.lr_stall_factor
+            train = self.config.train
             self.state.stall_start = step
-            self.metrics.write({"step": step, "lr_scale": self.state.lr_scale})
+            scale = max(self.state.lr_scale * train.lr_stall_factor, train.lr_stall_floor)
+            if scale != self.state.lr_scale:
+                self.state.lr_scale = scale
+                self.metrics.write({"step": step, "lr_scale": scale})
 
     def stalled(self, step: int) -> bool:
         """Whether the growing curriculum has waited `train.lr_stall_steps` for its next length."""
