@@ -80,6 +80,10 @@ class TrainConfig:
     positions further on, so positions beyond the longest training row are trained on; evaluation rows have
     none. For tasks whose answer does not depend on the share of each token in the prompt (copy, not parity).
 
+    `data_options` are task options for the training examples alone, over the run's `task_options`: the
+    curriculum's checks, validation and every evaluation draw from the task as configured. They shift what is
+    trained on without changing what is measured (unique set: `{alphabet: varied}`, rows with repeats).
+
     `lr_stall_steps` s > 0 multiplies the learning rate by `lr_stall_factor` whenever the curriculum has not grown
     for s steps (counted from its last growth or the last cut), until it is complete; the cosine decay then
     starts from the rate reached. A rate that suits short inputs can be too high for the longest ones: on
@@ -109,6 +113,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     label_smoothing: float = 0.0
     left_fillers: int = 0
+    data_options: dict[str, Any] = field(default_factory=dict)
     init_from: str | None = None
     ema_decay: float | None = None
     batching: Literal["per-size", "mixed"] = "per-size"

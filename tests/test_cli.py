@@ -310,8 +310,21 @@ def test_eval_out_is_an_existing_file(capsys: pytest.CaptureFixture, cli_run: Pa
         ["train", "--task", "parity", "--train.max_steps", "x"],
         ["train", "--task", "parity", "--resume", "true"],
         ["train", "--task", "parity", "--config", "/nonexistent/recipe.yaml"],
+        ["train", "--task", "parity", "--task_options", "{bogus: 1}"],
+        ["train", "--task", "unique_set", "--train.data_options", "{alphabet: tiny}"],
+        ["train", "--task", "parity", "--train.data_options", "{alphabet: varied}"],
     ],
-    ids=["task", "heads", "curriculum", "max-steps", "resume-nothing", "config"],
+    ids=[
+        "task",
+        "heads",
+        "curriculum",
+        "max-steps",
+        "resume-nothing",
+        "config",
+        "task-options",
+        "data-options",
+        "data-options-of-another-task",
+    ],
 )
 def test_bad_train_arguments_create_nothing(capsys: pytest.CaptureFixture, tmp_path: Path, argv: list[str]) -> None:
     out = tmp_path / "run"

@@ -6,6 +6,7 @@ a solver that share a mistake still fail.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -76,6 +77,7 @@ CONFIGS = [(name, {}) for name in task_names()] + [
     ("parity", {"steps": "n+1"}),
     ("multiplication", {"first_operand_bits": 1}),
     ("multiplication", {"first_operand_bits": None}),
+    ("unique_set", {"alphabet": "varied"}),
 ]
 CONFIG_IDS = [name + "".join(f"-{k}={v}" for k, v in options.items()) for name, options in CONFIGS]
 
@@ -294,3 +296,22 @@ def test_varied_bit_density_covers_sparse_and_dense_inputs(name: str) -> None:
 def test_bad_bit_density_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="bit_density must be 'uniform' or 'varied'"):
         get_task("parity", bit_density="dense")
+
+
+def test_varied_alphabets_repeat_values_at_short_lengths_and_use_every_value_alike() -> None:
+    rng = np.random.default_rng(0)
+    full, varied = (get_task("unique_set", alphabet=a).sample(4, 4000, rng) for a in ("full", "varied"))
+    repeated = [np.mean([len(set(row.tolist())) < 4 for row in b.inputs[:, :4]]) for b in (full, varied)]
+    # P(some value repeats among 4 drawn from k): 1 - k(k-1)(k-2)(k-3)/k^4; k = 50, or uniform over 1..50
+    distinct = [math.prod((k - i) / k for i in range(4)) for k in range(1, 51)]
+    assert repeated[0] == pytest.approx(1 - distinct[-1], abs=0.03)  # 0.117
+    assert repeated[1] == pytest.approx(1 - sum(distinct) / 50, abs=0.03)  # 0.327
+    counts = np.bincount(varied.inputs[:, :4].flatten().numpy(), minlength=50)[:50]
+    assert counts.min() > 0.7 * counts.mean() and counts.max() < 1.3 * counts.mean()
+
+
+def test_bad_alphabet_and_unknown_options_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="alphabet must be 'full' or 'varied'"):
+        get_task("unique_set", alphabet="small")
+    with pytest.raises(ValueError, match="bad task_options for copy: .*'alphabet'"):
+        get_task("copy", alphabet="varied")

@@ -432,6 +432,22 @@ def test_the_stall_cuts_stop_at_the_floor(tmp_path: Path) -> None:
     assert late["lr"] == pytest.approx(learning_rate(29, 0.3 * train.lr, train.warmup_steps, start, train.decay_steps))
 
 
+def test_data_options_change_the_training_examples_and_nothing_measured(tmp_path: Path) -> None:
+    config = RunConfig(task="unique_set", model=ModelConfig(d_model=16, n_heads=2))
+    config.curriculum = CurriculumConfig(min_length=8, start_length=8, max_length=8)
+    config.train = TrainConfig(batch_size=512, data_options={"alphabet": "varied"})
+    trainer = Trainer(config, tmp_path / "run", show_progress=False)
+    assert (trainer.task.alphabet, trainer.data_task.alphabet) == ("full", "varied")
+    distinct = [
+        float(np.mean([len(set(row[:8].tolist())) for row in b.inputs]))
+        for b in (trainer.next_batch()[0], get_task("unique_set").sample(8, 512, np.random.default_rng(0)))
+    ]
+    # means over the alphabet size k of k (1 - (1 - 1/k)^8): 6.39 for k uniform over 1..50, 7.46 for k = 50
+    assert distinct[0] == pytest.approx(6.39, abs=0.3) and distinct[1] == pytest.approx(7.46, abs=0.15)
+    with pytest.raises(LoopedError, match="train.data_options: unique_set: alphabet must be"):
+        Trainer(RunConfig.from_dict({**config.to_dict(), "train": {"data_options": {"alphabet": "x"}}}), tmp_path / "b")
+
+
 def test_train_config_validation() -> None:
     bad = ({"max_steps": 0}, {"lr": 0.0}, {"warmup_steps": -1}, {"ema_decay": 1.0}, {"val_lengths": []})
     out_of_range = ({"label_smoothing": 1.0}, {"label_smoothing": -0.1}, {"adam_beta2": 1.0}, {"adam_beta2": 0.0})

@@ -17,10 +17,7 @@ def add_task_arguments(parser: ArgumentParser) -> None:
 
 
 def task_from_args(args: Namespace) -> Task:
-    try:
-        return get_task(args.task, **args.task_options)
-    except TypeError as error:
-        raise ValueError(f"bad --task_options for {args.task}: {error}") from None
+    return get_task(args.task, **args.task_options)
 
 
 def parse_lengths(text: str) -> list[int]:

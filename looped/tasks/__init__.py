@@ -29,7 +29,10 @@ def get_task(name: str, **options) -> Task:
     """The task called `name`, built with its options (e.g. `steps="n+1"` for addition)."""
     if name not in _REGISTRY:
         raise KeyError(f"unknown task {name!r}; choose one of: {', '.join(task_names())}")
-    return _REGISTRY[name](**options)
+    try:
+        return _REGISTRY[name](**options)
+    except TypeError as error:  # an option the task does not take
+        raise ValueError(f"bad task_options for {name}: {error}") from None
 
 
 _BUILTIN: dict[str, Callable[..., Task]] = {

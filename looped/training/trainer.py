@@ -92,7 +92,8 @@ class NoMetrics:
 
 
 def task_and_method(config: RunConfig) -> tuple[Task, Method]:
-    """The run's task and method, once the model's extra heads are known to fit them (LoopedError if not)."""
+    """The run's task and method, once the model's extra heads and the training data options are known to fit
+    them (LoopedError if not)."""
     task, method = get_task(config.task, **config.task_options), get_method(config.method)
     for head in ("halting_head", "witness_head"):
         if getattr(config.model, head) and not method.uses_stopping:
@@ -105,7 +106,18 @@ def task_and_method(config: RunConfig) -> tuple[Task, Method]:
             f"model.witness_head needs a task with a witness answer, and {config.task} has none with these "
             "options; for bit tasks add --task_options '{witness: complement}'"
         )
+    training_task(config, task)
     return task, method
+
+
+def training_task(config: RunConfig, task: Task) -> Task:
+    """The task training examples are drawn from: the run's, with `train.data_options` over its options."""
+    if not config.train.data_options:
+        return task
+    try:
+        return get_task(config.task, **{**config.task_options, **config.train.data_options})
+    except ValueError as error:
+        raise LoopedError(f"train.data_options: {error}") from None
 
 
 def initial_weights(path: Path, config: RunConfig) -> dict[str, torch.Tensor]:
@@ -150,6 +162,7 @@ class Trainer:
         self.rank = distributed.rank()
         self.is_main = self.rank == 0
         self.task, self.method = task_and_method(config)
+        self.data_task = training_task(config, self.task)
         torch.manual_seed(config.seed)
         self.model = self.method.build(config, self.task).to(self.device)
         if train.init_from is not None and not resume:
@@ -210,9 +223,9 @@ class Trainer:
         """
         train = self.config.train
         if train.batching == "mixed":
-            batch = self.task.sample_mixed(self.curriculum.sample_sizes(train.batch_size, self.rng), self.rng)
+            batch = self.data_task.sample_mixed(self.curriculum.sample_sizes(train.batch_size, self.rng), self.rng)
         else:
-            batch = self.task.sample(self.curriculum.sample_size(self.rng), train.batch_size, self.rng)
+            batch = self.data_task.sample(self.curriculum.sample_size(self.rng), train.batch_size, self.rng)
         if train.left_fillers:
             batch = prepend_fillers(batch, int(self.rng.integers(0, train.left_fillers + 1)), self.task.pad)
         extra_active = self.curriculum.current_max >= train.extra_supervision_from
