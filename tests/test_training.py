@@ -418,6 +418,20 @@ def test_the_rate_is_cut_while_the_curriculum_stalls_and_not_once_it_is_complete
         assert record["lr"] == pytest.approx(expected)
 
 
+def test_logged_check_accuracy_is_what_grew_the_curriculum(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size")
+    Trainer(config, tmp_path / "run", show_progress=False).run()
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    logged = [r for r in records if "loss" in r]
+    checked = [r for r in logged if "check_accuracy" in r]
+    grew = {r["step"] for r in records if set(r) == {"step", "curriculum_max"}}
+    assert grew and checked
+    for record in checked:
+        assert (record["check_accuracy"] >= config.curriculum.threshold) == (record["step"] in grew)
+    completed = max(grew)  # no checks once the curriculum is complete
+    assert [r["step"] for r in checked] == [r["step"] for r in logged if r["step"] <= completed]
+
+
 def test_the_stall_cuts_stop_at_the_floor(tmp_path: Path) -> None:
     config = resume_config(False, "per-size", lr_stall_steps=6)
     config.curriculum = CurriculumConfig(kind="fixed", max_length=4, interval=10)

@@ -272,7 +272,8 @@ class Trainer:
             value = distributed.all_reduce_sum([value * weight])[0] / self.world_size
         return {"loss": value, "lr": lr, "grad_norm": float(grad_norm), "examples": train.batch_size}
 
-    def advance_curriculum(self) -> None:
+    def advance_curriculum(self) -> float | None:
+        """Grow the curriculum, or cut the rate when it has stalled; returns the accuracy of a check made now."""
         step, curriculum = self.state.step, self.curriculum
         accuracy = None
         if curriculum.due_for_check(step):
@@ -294,6 +295,7 @@ class Trainer:
             if scale != self.state.lr_scale:
                 self.state.lr_scale = scale
                 self.metrics.write({"step": step, "lr_scale": scale})
+        return accuracy
 
     def stalled(self, step: int) -> bool:
         """Whether the growing curriculum has waited `train.lr_stall_steps` for its next length."""
@@ -342,12 +344,14 @@ class Trainer:
                     started = time.perf_counter()
                     step_start = (self.state.step, self.rng.bit_generator.state)
                     record = self.train_step()
-                    self.advance_curriculum()
+                    check_accuracy = self.advance_curriculum()
                     window_examples += record.pop("examples")
                     step = self.state.step
                     if step % train.log_every == 0:
                         rate = window_examples / (time.perf_counter() - window_start)
                         record.update(step=step, curriculum_max=self.curriculum.current_max, samples_per_s=rate)
+                        if check_accuracy is not None:  # at the length it was checked at, before any growth
+                            record["check_accuracy"] = check_accuracy
                         self.metrics.write(record)
                         progress.update(step, **record)
                         window_start, window_examples, last_record = time.perf_counter(), 0, record
