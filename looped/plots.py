@@ -82,9 +82,12 @@ def plot_methods(runs: dict[str, list[dict]], path: Path, title: str = "", train
 
 def plot_training(runs: dict[str, list[dict]], path: Path, title: str = "") -> Path:
     """Training curves of one or more runs (label -> metrics.jsonl records) on a shared step axis: batch loss,
-    the curriculum's longest length, and every validation accuracy; one colour per run, one line style per
-    validation length and rule, so that a screen's runs can be read side by side."""
+    the curriculum's longest length with the accuracy of its checks (faint dots, right scale: a curriculum that
+    waits just below its threshold looks different from one that has not learnt the length), and every
+    validation accuracy; one colour per run, one line style per validation length and rule, so that a screen's
+    runs can be read side by side."""
     figure, (loss_axis, length_axis, val_axis) = plt.subplots(3, 1, figsize=(7, 8), sharex=True)
+    check_axis = length_axis.twinx()
     styles = ["-", "--", ":", "-."]
     for index, (label, records) in enumerate(runs.items()):
         color = f"C{index % 10}"
@@ -93,6 +96,15 @@ def plot_training(runs: dict[str, list[dict]], path: Path, title: str = "") -> P
         reached = [r for r in records if "curriculum_max" in r]
         steps, lengths = [r["step"] for r in reached], [r["curriculum_max"] for r in reached]
         length_axis.step(steps, lengths, where="post", color=color, label=label)
+        checks = [r for r in records if "check_accuracy" in r]
+        check_axis.plot(
+            [r["step"] for r in checks],
+            [r["check_accuracy"] for r in checks],
+            ".",
+            color=color,
+            markersize=2,
+            alpha=0.3,
+        )
         keys = sorted({key for r in records for key in r if key.startswith("val_accuracy/")})
         for key_index, key in enumerate(keys):
             points = [r for r in records if key in r]
@@ -108,6 +120,7 @@ def plot_training(runs: dict[str, list[dict]], path: Path, title: str = "") -> P
             )
     loss_axis.set(ylabel="batch loss", yscale="log", title=title)
     length_axis.set(ylabel="curriculum: longest n")
+    check_axis.set(ylabel="check accuracy (dots)", ylim=(-0.02, 1.02))
     val_axis.set(xlabel="training step", ylabel="validation accuracy", ylim=(-0.02, 1.02))
     for axis in (loss_axis, length_axis, val_axis):
         axis.grid(alpha=0.3)
