@@ -72,10 +72,10 @@ def run(args: Namespace) -> None:
     from looped.devices import resolve_device, set_threads
     from looped.report import print_summary
     from looped.training.distributed import is_main_process
-    from looped.training.trainer import Trainer, initial_weights, task_and_method
+    from looped.training.trainer import Trainer, initial_weights, task_and_method, training_task
 
     config = run_config(args)
-    task_and_method(config)  # fail on a bad task, method or head before creating anything
+    training_task(config, task_and_method(config)[0])  # fail on a bad task, method, head or data option first
     if config.train.init_from is not None and not args.resume:
         initial_weights(Path(config.train.init_from), config)  # and on weights that do not fit
     out = args.out or Path("runs") / f"{config.task}-seed{config.seed}"

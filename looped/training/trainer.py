@@ -92,8 +92,7 @@ class NoMetrics:
 
 
 def task_and_method(config: RunConfig) -> tuple[Task, Method]:
-    """The run's task and method, once the model's extra heads and the training data options are known to fit
-    them (LoopedError if not)."""
+    """The run's task and method, once the model's extra heads are known to fit them (LoopedError if not)."""
     task, method = get_task(config.task, **config.task_options), get_method(config.method)
     for head in ("halting_head", "witness_head"):
         if getattr(config.model, head) and not method.uses_stopping:
@@ -106,7 +105,6 @@ def task_and_method(config: RunConfig) -> tuple[Task, Method]:
             f"model.witness_head needs a task with a witness answer, and {config.task} has none with these "
             "options; for bit tasks add --task_options '{witness: complement}'"
         )
-    training_task(config, task)
     return task, method
 
 
