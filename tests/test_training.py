@@ -51,7 +51,7 @@ def test_run_directory_layout(learned_parity: Path) -> None:
         assert (learned_parity / folder / "model.safetensors").is_file()
         assert (learned_parity / folder / "config.json").is_file()
     assert (learned_parity / "last" / "trainer_state.pt").is_file()
-    records = [json.loads(line) for line in (learned_parity / "metrics.jsonl").read_text().splitlines()]
+    records = read_metrics(learned_parity)
     steps = [r["step"] for r in records]
     assert steps == sorted(steps)
     assert any("val_score" in r for r in records) and any("loss" in r for r in records)
@@ -147,9 +147,12 @@ def read_weights(folder: Path) -> dict[str, torch.Tensor]:
     return load_file(folder / "model.safetensors")
 
 
+def read_metrics(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
 def metrics_without_timing(run: Path) -> list[dict]:
-    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    return [{k: v for k, v in r.items() if k != "samples_per_s"} for r in records]
+    return [{k: v for k, v in r.items() if k != "samples_per_s"} for r in read_metrics(run)]
 
 
 @pytest.mark.parametrize(
@@ -391,7 +394,7 @@ def test_logged_learning_rates_follow_the_schedule(tmp_path: Path) -> None:
     config.curriculum = CurriculumConfig(kind="fixed", max_length=2, interval=1000)  # never completes
     config.train.log_every = 1
     Trainer(config, tmp_path / "run", show_progress=False).run()
-    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    records = read_metrics(tmp_path / "run")
     logged = {r["step"]: r["lr"] for r in records if "lr" in r}
     train = config.train
     assert sorted(logged) == list(range(1, train.max_steps + 1))
@@ -406,7 +409,7 @@ def test_the_rate_is_cut_while_the_curriculum_stalls_and_not_once_it_is_complete
     config.curriculum = CurriculumConfig(kind="fixed", max_length=4, interval=10)  # grows at 10, 20; done at 30
     config.train.log_every = 1
     Trainer(config, tmp_path / "run", show_progress=False).run()
-    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    records = read_metrics(tmp_path / "run")
     cuts = {r["step"]: r["lr_scale"] for r in records if "lr_scale" in r}
     assert cuts == {6: 0.5, 16: 0.25, 26: 0.125}  # 6 steps after the start and after each growth
     train = config.train
@@ -421,7 +424,7 @@ def test_the_rate_is_cut_while_the_curriculum_stalls_and_not_once_it_is_complete
 def test_logged_check_accuracy_is_what_grew_the_curriculum(tmp_path: Path) -> None:
     config = resume_config(False, "per-size")
     Trainer(config, tmp_path / "run", show_progress=False).run()
-    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    records = read_metrics(tmp_path / "run")
     logged = [r for r in records if "loss" in r]
     checked = [r for r in logged if "check_accuracy" in r]
     grew = {r["step"] for r in records if set(r) == {"step", "curriculum_max"}}
@@ -438,7 +441,7 @@ def test_the_stall_cuts_stop_at_the_floor(tmp_path: Path) -> None:
     config.train.lr_stall_floor = 0.3
     config.train.log_every = 1
     Trainer(config, tmp_path / "run", show_progress=False).run()
-    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    records = read_metrics(tmp_path / "run")
     assert {r["step"]: r["lr_scale"] for r in records if "lr_scale" in r} == {6: 0.5, 16: 0.3}
     train = config.train
     start = train.max_steps - train.decay_steps

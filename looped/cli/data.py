@@ -7,7 +7,7 @@ import json
 from jsonargparse import Namespace
 from jsonargparse.typing import PositiveInt
 
-from looped.cli.options import add_task_arguments, task_from_args
+from looped.cli.options import add_task_arguments
 
 
 def parser():
@@ -24,7 +24,9 @@ def parser():
 def run(args: Namespace) -> None:
     import numpy as np
 
-    task = task_from_args(args)
+    from looped.tasks import get_task
+
+    task = get_task(args.task, **args.task_options)
     batch = task.sample(args.length, args.count, np.random.default_rng(args.seed))
     prompts = task.decode_prompts(batch)
     answers = task.decode_answers(batch.targets, batch.answer_start)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonargparse import ArgumentParser, Namespace
+from jsonargparse import ArgumentParser
 
-from looped.tasks import Task, get_task, task_names
+from looped.tasks import task_names
 
 
 def add_task_arguments(parser: ArgumentParser) -> None:
@@ -14,10 +14,6 @@ def add_task_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--task_options", type=dict[str, Any], default={}, help="task options, e.g. '{first_operand_bits: 1}'"
     )
-
-
-def task_from_args(args: Namespace) -> Task:
-    return get_task(args.task, **args.task_options)
 
 
 def parse_lengths(text: str) -> list[int]:
