@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -81,7 +82,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     (double / "launch.py").write_text(SCRIPT)
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-    done = subprocess.run([*launcher, "launch.py"], cwd=double, env=env, capture_output=True, text=True, timeout=240)
+    command = [*launcher, "launch.py"]
+    for attempt in range(2):
+        done = subprocess.run(command, cwd=double, env=env, capture_output=True, text=True, timeout=240)
+        # Once in CI (never in 70 local launches) a rank died of SIGABRT inside gloo's C++ code, with no Python
+        # error; a launch killed that way is retried once, from scratch. Any other failure fails at once.
+        if done.returncode == 0 or attempt or "Signal 6 (SIGABRT)" not in done.stderr:
+            break
+        for run in ("cli", "resumed"):
+            shutil.rmtree(double / run, ignore_errors=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return single, double, done.stdout
 
