@@ -96,6 +96,13 @@ class TrainConfig:
     average of the last thousand steps. On parity a screen put every seed above 0.99 at n = 40 but the rerun did
     not (1.0 / 0.987 / 1.0); on copy it did not stop the loss spikes (results/parity/experiments/README.md, section 13).
 
+    `ema_decay` d keeps an exponential moving average of the weights (each step: d times the average plus
+    1 - d times the weights); the average is what is validated, checkpointed and evaluated. With
+    `ema_steers_curriculum` the curriculum's checks measure it too. At lr 1e-3 the check accuracy at the newest
+    length hovers just under the threshold for thousands of steps, and a rate cut lifts it over within 75 steps
+    (results/unique_set/experiments/README.md, results/copy/experiments/README.md, "floor-s2/"): the check
+    sees the optimizer's noise as much as what has been learnt, and an average of recent weights has less of it.
+
     `init_from` starts the weights from a trained model (a model folder or run directory) of the same task,
     method and model settings; the optimizer, schedule and curriculum start afresh, so fine-tuning a model that has
     seen every length is `--train.init_from DIR --curriculum.start_length 20` (its decay then starts at once)."""
@@ -116,6 +123,7 @@ class TrainConfig:
     data_options: dict[str, Any] = field(default_factory=dict)
     init_from: str | None = None
     ema_decay: float | None = None
+    ema_steers_curriculum: bool = False
     batching: Literal["per-size", "mixed"] = "per-size"
     extra_supervised_steps: int = 0
     extra_supervision_from: int = 1
@@ -157,6 +165,8 @@ class TrainConfig:
             raise ValueError(f"train.label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
             raise ValueError(f"train.ema_decay must be in (0, 1), got {self.ema_decay}")
+        if self.ema_steers_curriculum and self.ema_decay is None:
+            raise ValueError("train.ema_steers_curriculum needs an average: set train.ema_decay too, e.g. 0.99")
         if not self.val_lengths:
             raise ValueError("train.val_lengths needs at least one length")
 

@@ -20,7 +20,9 @@ from safetensors.torch import load_file
 from looped.api import LoopedTransformer
 from looped.config import CurriculumConfig, RunConfig, TrainConfig
 from looped.errors import LoopedError
+from looped.evaluation import evaluate_rule, fresh_batches
 from looped.model import ModelConfig
+from looped.stopping import Oracle
 from looped.tasks import get_task
 from looped.training.curriculum import Curriculum
 from looped.training.loss import Supervision, halting_loss, looped_loss, supervision_steps
@@ -433,6 +435,35 @@ def test_logged_check_accuracy_is_what_grew_the_curriculum(tmp_path: Path) -> No
         assert (record["check_accuracy"] >= config.curriculum.threshold) == (record["step"] in grew)
     completed = max(grew)  # no checks once the curriculum is complete
     assert [r["step"] for r in checked] == [r["step"] for r in logged if r["step"] <= completed]
+
+
+def test_an_average_that_steers_the_curriculum_is_what_the_checks_measure(tmp_path: Path) -> None:
+    # The average starts as the weights after step 1 and, at this decay, stays there; the raw weights move on.
+    steered = resume_config(False, "per-size")
+    steered.train.ema_decay, steered.train.ema_steers_curriculum = 1 - 1e-9, True
+    first_step = Trainer(copy.deepcopy(steered), tmp_path / "first", show_progress=False)
+    first_step.run(until=1)
+    Trainer(copy.deepcopy(steered), tmp_path / "steered", show_progress=False).run()
+    Trainer(resume_config(False, "per-size"), tmp_path / "raw", show_progress=False).run()
+
+    def checks(run: Path) -> dict[int, tuple[int, float]]:
+        """{step: (the length checked, the accuracy logged)}; a check that grows the curriculum checked the old one."""
+        records = read_metrics(run)
+        grown = [(r["step"], r["curriculum_max"]) for r in records if set(r) == {"step", "curriculum_max"}]
+        start = steered.curriculum.start_length
+        return {
+            r["step"]: (max([n for s, n in grown if s < r["step"]], default=start), r["check_accuracy"])
+            for r in records
+            if "check_accuracy" in r
+        }
+
+    samples, task = steered.curriculum.check_samples, get_task("parity")
+    for step, (length, accuracy) in checks(tmp_path / "steered").items():
+        batches = fresh_batches(task, length, samples, samples, steered.seed + step, "cpu")
+        assert accuracy == evaluate_rule(first_step.eval_model, batches, Oracle(), first_step.method)[0], step
+    assert checks(tmp_path / "raw") != checks(tmp_path / "steered")
+    with pytest.raises(ValueError, match="needs an average"):
+        TrainConfig(ema_steers_curriculum=True)
 
 
 def test_the_stall_cuts_stop_at_the_floor(tmp_path: Path) -> None:

@@ -280,7 +280,8 @@ class Trainer:
                 samples = self.config.curriculum.check_samples
                 seed = self.config.seed + step
                 batches = fresh_batches(self.task, curriculum.current_max, samples, samples, seed, self.device)
-                accuracy, _ = evaluate_rule(self.model, batches, Oracle(), self.method)
+                judged = self.eval_model if self.config.train.ema_steers_curriculum else self.model
+                accuracy, _ = evaluate_rule(judged, batches, Oracle(), self.method)
             if self.world_size > 1:
                 accuracy = distributed.broadcast_float(accuracy)
         if curriculum.update(step, accuracy):
