@@ -76,9 +76,7 @@ def setup(device: torch.device) -> torch.device:
 
 
 def _shutdown() -> None:
-    """Leave the group together: no rank closes its connections while another still uses them."""
     if _initialized():
-        dist.barrier()
         dist.destroy_process_group()
 
 
