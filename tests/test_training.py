@@ -188,7 +188,7 @@ def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(
     assert expected_state["rng"] == actual_state["rng"]
 
     assert metrics_without_timing(whole) == metrics_without_timing(parts)
-    ignore = {"train_seconds"}
+    ignore = {"train_seconds", "curriculum_reached_after_seconds"}
     assert {k: v for k, v in whole_summary.items() if k not in ignore} == {
         k: v for k, v in resumed_summary.items() if k not in ignore
     }
@@ -425,12 +425,17 @@ def test_the_rate_is_cut_while_the_curriculum_stalls_and_not_once_it_is_complete
 
 def test_logged_check_accuracy_is_what_grew_the_curriculum(tmp_path: Path) -> None:
     config = resume_config(False, "per-size")
-    Trainer(config, tmp_path / "run", show_progress=False).run()
+    summary = Trainer(config, tmp_path / "run", show_progress=False).run()
     records = read_metrics(tmp_path / "run")
     logged = [r for r in records if "loss" in r]
     checked = [r for r in logged if "check_accuracy" in r]
-    grew = {r["step"] for r in records if set(r) == {"step", "curriculum_max"}}
+    growth = [r for r in records if set(r) == {"step", "curriculum_max"}]
+    grew = {r["step"] for r in growth}
     assert grew and checked
+    assert summary["curriculum_reached_at"] == {r["curriculum_max"]: r["step"] for r in growth}
+    seconds = summary["curriculum_reached_after_seconds"]
+    assert list(seconds) == list(summary["curriculum_reached_at"])
+    assert list(seconds.values()) == sorted(seconds.values()) and max(seconds.values()) <= summary["train_seconds"]
     for record in checked:
         assert (record["check_accuracy"] >= config.curriculum.threshold) == (record["step"] in grew)
     completed = max(grew)  # no checks once the curriculum is complete

@@ -76,6 +76,9 @@ class RunState:
     train_seconds: float = 0.0
     lr_scale: float = 1.0  # product of the cuts made while the curriculum stalled (train.lr_stall_steps)
     stall_start: int = 0  # step of the curriculum's last growth or the last cut
+    # Each length the curriculum grew to: the step, and the training seconds before it (the pace of a run).
+    reached_at: dict[int, int] = field(default_factory=dict)
+    reached_after_seconds: dict[int, float] = field(default_factory=dict)
 
 
 class NoMetrics:
@@ -286,6 +289,8 @@ class Trainer:
                 accuracy = distributed.broadcast_float(accuracy)
         if curriculum.update(step, accuracy):
             self.state.stall_start = step
+            self.state.reached_at[curriculum.current_max] = step
+            self.state.reached_after_seconds[curriculum.current_max] = round(self.state.train_seconds, 1)
             self.metrics.write({"step": step, "curriculum_max": curriculum.current_max})
         elif self.stalled(step):
             train = self.config.train
@@ -415,6 +420,8 @@ class Trainer:
             "train_seconds": round(self.state.train_seconds, 1),
             "curriculum_max": self.curriculum.current_max,
             "curriculum_completed_at": self.curriculum.completed_at,
+            "curriculum_reached_at": self.state.reached_at,
+            "curriculum_reached_after_seconds": self.state.reached_after_seconds,
             "final_loss": last_record.get("loss"),
             "best_step": self.state.best_step,
             "best_score": self.state.best_score,
