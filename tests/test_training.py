@@ -448,25 +448,26 @@ def test_an_average_that_steers_the_curriculum_is_what_the_checks_measure(tmp_pa
     steered.train.ema_decay, steered.train.ema_steers_curriculum = 1 - 1e-9, True
     first_step = Trainer(copy.deepcopy(steered), tmp_path / "first", show_progress=False)
     first_step.run(until=1)
-    Trainer(copy.deepcopy(steered), tmp_path / "steered", show_progress=False).run()
-    Trainer(resume_config(False, "per-size"), tmp_path / "raw", show_progress=False).run()
+    summaries = {
+        "steered": Trainer(copy.deepcopy(steered), tmp_path / "steered", show_progress=False).run(),
+        "raw": Trainer(resume_config(False, "per-size"), tmp_path / "raw", show_progress=False).run(),
+    }
 
-    def checks(run: Path) -> dict[int, tuple[int, float]]:
+    def checks(run: str) -> dict[int, tuple[int, float]]:
         """{step: (the length checked, the accuracy logged)}; a check that grows the curriculum checked the old one."""
-        records = read_metrics(run)
-        grown = [(r["step"], r["curriculum_max"]) for r in records if set(r) == {"step", "curriculum_max"}]
+        reached = summaries[run]["curriculum_reached_at"].items()
         start = steered.curriculum.start_length
         return {
-            r["step"]: (max([n for s, n in grown if s < r["step"]], default=start), r["check_accuracy"])
-            for r in records
+            r["step"]: (max([n for n, at in reached if at < r["step"]], default=start), r["check_accuracy"])
+            for r in read_metrics(tmp_path / run)
             if "check_accuracy" in r
         }
 
     samples, task = steered.curriculum.check_samples, get_task("parity")
-    for step, (length, accuracy) in checks(tmp_path / "steered").items():
+    for step, (length, accuracy) in checks("steered").items():
         batches = fresh_batches(task, length, samples, samples, steered.seed + step, "cpu")
         assert accuracy == evaluate_rule(first_step.eval_model, batches, Oracle(), first_step.method)[0], step
-    assert checks(tmp_path / "raw") != checks(tmp_path / "steered")
+    assert checks("raw") != checks("steered")
     with pytest.raises(ValueError, match="needs an average"):
         TrainConfig(ema_steers_curriculum=True)
 
