@@ -81,11 +81,16 @@ def plot_methods(runs: dict[str, list[dict]], path: Path, title: str = "", train
 
 
 def plot_training(runs: dict[str, list[dict]], path: Path, title: str = "") -> Path:
-    """Training curves of one or more runs (label -> metrics.jsonl records) on a shared step axis: batch loss,
-    the curriculum's longest length with the accuracy of its checks (faint dots, right scale: a curriculum that
-    waits just below its threshold looks different from one that has not learnt the length), and every
-    validation accuracy; one colour per run, one line style per validation length and rule, so that a screen's
-    runs can be read side by side."""
+    """Training curves of one or more runs (label -> metrics.jsonl records), saved as a PNG."""
+    return _save(training_figure(runs, title), path)
+
+
+def training_figure(runs: dict[str, list[dict]], title: str = "") -> plt.Figure:
+    """Batch loss, the curriculum's longest length with the accuracy of its checks (faint dots, right scale: a
+    curriculum that waits just below its threshold looks different from one that has not learnt the length;
+    the scale is left out when no run logged checks), and every validation accuracy, on a shared step axis;
+    one colour per run, one line style per validation length and rule, so that a screen's runs can be read
+    side by side."""
     figure, (loss_axis, length_axis, val_axis) = plt.subplots(3, 1, figsize=(7, 8), sharex=True)
     check_axis = length_axis.twinx()
     styles = ["-", "--", ":", "-."]
@@ -97,14 +102,15 @@ def plot_training(runs: dict[str, list[dict]], path: Path, title: str = "") -> P
         steps, lengths = [r["step"] for r in reached], [r["curriculum_max"] for r in reached]
         length_axis.step(steps, lengths, where="post", color=color, label=label)
         checks = [r for r in records if "check_accuracy" in r]
-        check_axis.plot(
-            [r["step"] for r in checks],
-            [r["check_accuracy"] for r in checks],
-            ".",
-            color=color,
-            markersize=2,
-            alpha=0.3,
-        )
+        if checks:
+            check_axis.plot(
+                [r["step"] for r in checks],
+                [r["check_accuracy"] for r in checks],
+                ".",
+                color=color,
+                markersize=2,
+                alpha=0.3,
+            )
         keys = sorted({key for r in records for key in r if key.startswith("val_accuracy/")})
         for key_index, key in enumerate(keys):
             points = [r for r in records if key in r]
@@ -120,7 +126,10 @@ def plot_training(runs: dict[str, list[dict]], path: Path, title: str = "") -> P
             )
     loss_axis.set(ylabel="batch loss", yscale="log", title=title)
     length_axis.set(ylabel="curriculum: longest n")
-    check_axis.set(ylabel="check accuracy (dots)", ylim=(-0.02, 1.02))
+    if check_axis.lines:
+        check_axis.set(ylabel="check accuracy (dots)", ylim=(-0.02, 1.02))
+    else:
+        check_axis.remove()
     val_axis.set(xlabel="training step", ylabel="validation accuracy", ylim=(-0.02, 1.02))
     for axis in (loss_axis, length_axis, val_axis):
         axis.grid(alpha=0.3)
@@ -128,4 +137,4 @@ def plot_training(runs: dict[str, list[dict]], path: Path, title: str = "") -> P
         length_axis.legend(fontsize=7)
     if val_axis.lines:
         val_axis.legend(fontsize=7)
-    return _save(figure, path)
+    return figure

@@ -19,6 +19,7 @@ from looped.config import RunConfig
 from looped.devices import resolve_device
 from looped.errors import LoopedError
 from looped.evaluation import step_profile
+from looped.plots import plt, training_figure
 from looped.tasks import PromptError, get_task
 from looped.training.checkpoint import write_json
 from looped.training.trainer import Trainer
@@ -212,6 +213,20 @@ def test_plot_draws_training_logs_alone_and_compared(trained: Path, tmp_path: Pa
         error = capsys.readouterr().err.strip().splitlines()
         assert error[-1].startswith("looped: error: --compare") and problem in error[-1]
     assert not (tmp_path / "none.png").exists()
+
+
+def test_training_figure_keeps_the_check_scale_only_for_logs_with_checks() -> None:
+    records = [{"step": 5, "loss": 0.7}, {"step": 5, "curriculum_max": 3}, {"step": 10, "val_accuracy/oracle/6": 0.5}]
+    checked = records + [{"step": 10, "curriculum_max": 3, "check_accuracy": 0.9}]
+
+    def right_scales(runs: dict[str, list[dict]]) -> list[str]:
+        figure = training_figure(runs)
+        labels = [axis.get_ylabel() for axis in figure.axes]
+        plt.close(figure)
+        return [label for label in labels if "check" in label]
+
+    assert right_scales({"plain": records}) == []
+    assert right_scales({"plain": records, "checked": checked}) == ["check accuracy (dots)"]
 
 
 # --- devices -----------------------------------------------------------------------------------------------------
