@@ -14,8 +14,10 @@ for seed in 2 0 1; do
     --runs $runs --lengths $lengths --override "$override" --threads 1 --progress false
 done
 # 2. The looped rows move into results/ (the rows of the recipe without the average they replace are kept under
-#    results/copy/experiments/no-average/), the best seed's checkpoint becomes the committed model, and the
-#    table and plots are rewritten from the result files.
+#    results/copy/experiments/no-average/), the best seed's checkpoint (seed 1) becomes the committed model,
+#    and the table and plots are rewritten from the result files.
 mkdir -p results/copy/experiments/no-average
 git mv results/copy/looped/seed*.json results/copy/experiments/no-average/
 for seed in 0 1 2; do cp "$(out_of $seed)/copy/looped/seed$seed.json" results/copy/looped/; done
+cp runs/reproduce-copy-emagate/copy/looped/seed1/best/{config.json,model.safetensors} results/copy/model/
+looped table --out results

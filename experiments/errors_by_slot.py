@@ -2,7 +2,7 @@
 last slot being the end token), on fresh examples of given lengths. Exact match hides whether a length fails
 everywhere a little or at a few slots always; for copy at n = 30 it is the last few slots.
 
-    python experiments/errors_by_slot.py --checkpoint results/copy/model --lengths 20,25,30 \
+    python experiments/errors_by_slot.py --checkpoint results/copy/experiments/capped-9000/model --lengths 20,25,30 \
         --out results/copy/experiments/errors_by_slot.json
 """
 

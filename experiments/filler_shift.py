@@ -2,7 +2,8 @@
 in front of every prompt (the rows `train.left_fillers` trains on), for each k. A model whose pointer counts
 from the row start fails at every k > 0; one that counts from the first input token does not care.
 
-    python experiments/filler_shift.py --checkpoint results/copy/model --lengths 10,20,25 --fillers 0,1,5,20 \
+    python experiments/filler_shift.py --checkpoint results/copy/experiments/capped-9000/model \
+        --lengths 10,20,25 --fillers 0,1,5,20 \
         --out results/copy/experiments/filler_shift.json
 """
 

@@ -3,7 +3,7 @@ answer at slot k + d, for offsets d = ±1..±max_offset. On copy the answer at s
 share near 1 at d = +1 says the model's pointer read one position ahead; with random bits a wrong token matches
 the answer at an unrelated slot half the time.
 
-    python experiments/slot_offsets.py --checkpoint results/copy/model --lengths 20,25,30 \
+    python experiments/slot_offsets.py --checkpoint results/copy/experiments/capped-9000/model --lengths 20,25,30 \
         --out results/copy/experiments/slot_offsets.json
 """
 

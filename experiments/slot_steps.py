@@ -4,7 +4,7 @@ diagonal; one whose answer appears everywhere at once shows a vertical edge; one
 after T(n) shows no slot that settles. For copy the diagonal is what makes the answer a fixed point, and so
 what lets per-example maximum confidence match the oracle.
 
-    python experiments/slot_steps.py --checkpoint results/copy/model --lengths 20,30 \
+    python experiments/slot_steps.py --checkpoint results/copy/experiments/capped-9000/model --lengths 20,30 \
         --out results/copy/experiments/slot_steps.json
 
 Prints, per length, the step from which each slot stays at or above `--settled` accuracy up to T(n) + `--past`
