@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# How the copy rows of results/RESULTS.md were made, on a two-core machine, one thread per process, two
+# How the copy rows of results/RESULTS.md were made, on a two-core machine, one thread per process, at most two
 # processes at a time (so train_seconds are not two-core timings).
 # 1. The three seeds of configs/copy.yaml, trained before the file held the weight average, with it given as an
 #    override (the result files record that command and the config it trained; reproduce checks the config
 #    against the recipe before it skips a finished run). Seed 2 was interrupted at step 8,160 to end a session
-#    and resumed by the same command; seeds 0 and 1 ran beside each other or beside seed 2.
+#    and resumed by the same command.
 set -euo pipefail
 runs=runs/reproduce-copy-emagate lengths=1,5,10,15,20,25,30,40
 override='{"train": {"ema_decay": 0.99, "ema_steers_curriculum": true}}'
