@@ -103,7 +103,14 @@ class TrainConfig:
     check sits at 0.9-0.97 for thousands of steps, it did not make the curriculum grow sooner: there the
     plateau is learning, not noise (results/unique_set/experiments/README.md, "ema-gate-s0/"). On copy it did:
     with decay 0.99 the weak seed's curriculum completed at step 7,050 instead of 10,000 (results/copy/README.md),
-    and the copy recipe uses it.
+    and the copy recipe uses it. On addition it did not either (results/addition/experiments/README.md,
+    "ema-gate-lr1e-3-s0/").
+
+    Every `eval_every` steps the model is scored on `eval_samples` fresh examples at each of `val_lengths` with
+    each of `val_stopping`; `best/` keeps the model with the highest mean. Validating on the rule that will be
+    reported (`confidence-per-example`) keeps a model whose loop settles on its answer, which oracle accuracy
+    does not ask for; on copy it kept the same checkpoints for two seeds of three and a better one for the third
+    (results/copy/experiments/README.md, "valpe-s0/").
 
     `init_from` starts the weights from a trained model (a model folder or run directory) of the same task,
     method and model settings; the optimizer, schedule and curriculum start afresh, so fine-tuning a model that has
