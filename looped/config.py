@@ -80,6 +80,11 @@ class TrainConfig:
     positions further on, so positions beyond the longest training row are trained on; evaluation rows have
     none. For tasks whose answer does not depend on the share of each token in the prompt (copy, not parity).
 
+    `right_fillers` m > 0 appends a random number (0 .. m, one draw per batch) of pad slots after every training
+    row, supervised as more end tokens (the answer region's trailing slots are). The prompt and the answer keep
+    their positions; the block is trained to say "past the answer" at positions beyond the longest training
+    row. The loss is a mean over supervised slots, so the extra slots weigh the answer down a little.
+
     `data_options` are task options for the training examples alone, over the run's `task_options`: the
     curriculum's checks, validation and every evaluation draw from the task as configured. They shift what is
     trained on without changing what is measured (unique set: `{alphabet: varied}`, rows with repeats).
@@ -129,6 +134,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     label_smoothing: float = 0.0
     left_fillers: int = 0
+    right_fillers: int = 0
     data_options: dict[str, Any] = field(default_factory=dict)
     init_from: str | None = None
     ema_decay: float | None = None
@@ -155,7 +161,12 @@ class TrainConfig:
         if self.lr <= 0:
             raise ValueError(f"train.lr must be > 0, got {self.lr}")
         non_negative = (
-            "warmup_steps", "lr_stall_steps", "extra_supervised_steps", "halting_steps_past", "left_fillers"
+            "warmup_steps",
+            "lr_stall_steps",
+            "extra_supervised_steps",
+            "halting_steps_past",
+            "left_fillers",
+            "right_fillers",
         )
         for name in non_negative:
             if getattr(self, name) < 0:

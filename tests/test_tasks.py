@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from looped.tasks import IGNORE, Batch, PromptError, Task, get_task, task_names
-from looped.tasks.base import prepend_fillers
+from looped.tasks.base import prepend_fillers, right_pad
 
 SETTINGS = settings(max_examples=40, deadline=None)
 SIZES = [*range(1, 65), 100, 130]  # beyond 64 bits: no int64 overflow anywhere
@@ -174,6 +174,23 @@ def test_prepended_fillers_move_the_answer_and_leave_it_unchanged(name: str, opt
     assert task.decode_answers(filled.targets, filled.answer_start) == answers
     assert torch.equal(filled.steps, batch.steps) and torch.equal(filled.lengths, batch.lengths)
     assert prepend_fillers(batch, 0, task.pad) is batch
+
+
+@pytest.mark.parametrize(("name", "options"), CONFIGS, ids=CONFIG_IDS)
+def test_right_padding_adds_supervised_end_slots_and_leaves_the_rest(name: str, options: dict) -> None:
+    task = get_task(name, **options)
+    batch = task.sample_mixed(np.array([1, 3, 3, 6]), np.random.default_rng(0))
+    width = batch.inputs.shape[1]
+    padded = right_pad(batch, width + 5, task.pad)
+    assert padded.inputs.shape == (4, width + 5)
+    for field in ("inputs", "targets", "loss_mask", "witness_targets"):
+        assert torch.equal(getattr(padded, field)[:, :width], getattr(batch, field)), field
+    assert (padded.inputs[:, width:] == task.pad).all() and (padded.targets[:, width:] == task.pad).all()
+    assert padded.loss_mask[:, width:].all()
+    assert torch.equal(padded.answer_start, batch.answer_start) and torch.equal(padded.steps, batch.steps)
+    answers = task.decode_answers(batch.targets, batch.answer_start)
+    assert task.decode_answers(padded.targets, padded.answer_start) == answers
+    assert right_pad(batch, width, task.pad) is batch
 
 
 def test_next_token_rows_need_one_size() -> None:

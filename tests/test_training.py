@@ -108,7 +108,9 @@ def test_from_pretrained_errors(tmp_path: Path) -> None:
 # --- resuming -----------------------------------------------------------------------------------------------------
 
 
-def resume_config(ema: bool, batching: str, left_fillers: int = 0, lr_stall_steps: int = 0) -> RunConfig:
+def resume_config(
+    ema: bool, batching: str, left_fillers: int = 0, lr_stall_steps: int = 0, right_fillers: int = 0
+) -> RunConfig:
     """40 tiny steps: the curriculum grows at steps 10, 20, 25-30 and 35 (so around the interruption at 23),
     evaluations and checkpoints every 10 steps, a second supervision step drawn from the run's generator."""
     return RunConfig.from_dict(
@@ -138,6 +140,7 @@ def resume_config(ema: bool, batching: str, left_fillers: int = 0, lr_stall_step
                 "batching": batching,
                 "ema_decay": 0.9 if ema else None,
                 "left_fillers": left_fillers,
+                "right_fillers": right_fillers,
                 "lr_stall_steps": lr_stall_steps,
             },
             "confidence_extra_steps": 3,
@@ -158,13 +161,19 @@ def metrics_without_timing(run: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    ("ema", "batching", "left_fillers", "lr_stall_steps"),
-    [(False, "per-size", 0, 0), (True, "mixed", 0, 0), (False, "per-size", 3, 0), (False, "per-size", 0, 4)],
+    ("ema", "batching", "left_fillers", "lr_stall_steps", "right_fillers"),
+    [
+        (False, "per-size", 0, 0, 0),
+        (True, "mixed", 0, 0, 0),
+        (False, "per-size", 3, 0, 0),
+        (False, "per-size", 0, 4, 0),
+        (False, "mixed", 0, 0, 3),
+    ],
 )
 def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(
-    tmp_path: Path, ema: bool, batching: str, left_fillers: int, lr_stall_steps: int
+    tmp_path: Path, ema: bool, batching: str, left_fillers: int, lr_stall_steps: int, right_fillers: int
 ) -> None:
-    config = resume_config(ema, batching, left_fillers, lr_stall_steps)
+    config = resume_config(ema, batching, left_fillers, lr_stall_steps, right_fillers)
     whole = tmp_path / "whole"
     whole_summary = Trainer(copy.deepcopy(config), whole, show_progress=False).run()
 
@@ -507,7 +516,15 @@ def test_train_config_validation() -> None:
     out_of_range = ({"label_smoothing": 1.0}, {"label_smoothing": -0.1}, {"adam_beta2": 1.0}, {"adam_beta2": 0.0})
     stall = ({"lr_stall_steps": -1}, {"lr_stall_factor": 0.0}, {"lr_stall_factor": 1.5})
     floor = ({"lr_stall_floor": -0.1}, {"lr_stall_floor": 1.5})
-    for options in (*bad, *out_of_range, *stall, *floor, {"left_fillers": -1}, {"supervised_multiples": [3, 1]}):
+    for options in (
+        *bad,
+        *out_of_range,
+        *stall,
+        *floor,
+        {"left_fillers": -1},
+        {"right_fillers": -1},
+        {"supervised_multiples": [3, 1]},
+    ):
         with pytest.raises(ValueError):
             TrainConfig(**options)
 
@@ -636,6 +653,24 @@ def test_trainer_puts_zero_to_left_fillers_pads_before_each_prompt(tmp_path: Pat
         assert (batch.inputs[:, :fillers] == task.pad).all()
         assert not batch.loss_mask[:, : fillers + int(batch.lengths[0])].any()
         assert batch.inputs.shape[1] == fillers + int(batch.lengths[0]) + 2  # prompt, '=' / answer, end slot
+    assert seen == {0, 1, 2, 3}
+
+
+def test_trainer_appends_zero_to_right_fillers_supervised_end_slots(tmp_path: Path) -> None:
+    config = resume_config(False, "per-size", right_fillers=3)
+    trainer = Trainer(config, tmp_path / "run", show_progress=False)
+    trainer.curriculum.current_max = 4
+    task = get_task("parity")
+    seen = set()
+    for _ in range(40):
+        batch, _ = trainer.next_batch()
+        n = int(batch.lengths[0])
+        assert int(batch.answer_start[0]) == n  # the prompt and the answer stay where they were
+        fillers = batch.inputs.shape[1] - (n + 2)  # prompt, '=' / answer, end slot
+        seen.add(fillers)
+        tail = slice(n + 1, None)  # the end slot and the fillers after it
+        assert (batch.inputs[:, tail] == task.pad).all() and (batch.targets[:, tail] == task.pad).all()
+        assert batch.loss_mask[:, n:].all() and not batch.loss_mask[:, :n].any()
     assert seen == {0, 1, 2, 3}
 
 

@@ -236,19 +236,29 @@ class Task(ABC):
 def concatenate(batches: list[Batch], pad: int) -> Batch:
     """Stack batches of different widths, right-padding inputs with pad and targets with the end token."""
     width = max(b.inputs.shape[1] for b in batches)
+    stretched = [right_pad(b, width, pad) for b in batches]
+    return Batch(**{f.name: torch.cat([getattr(b, f.name) for b in stretched]) for f in fields(Batch)})
+
+
+def right_pad(batch: Batch, width: int, pad: int) -> Batch:
+    """The same examples with trailing pad slots up to `width`, supervised as more end tokens, as the answer
+    region's own trailing slots are."""
+    extra = width - batch.inputs.shape[1]
+    if extra == 0:
+        return batch
 
     def stretch(t: torch.Tensor, value: int | bool) -> torch.Tensor:
-        return torch.nn.functional.pad(t, (0, width - t.shape[1]), value=value)
+        return torch.nn.functional.pad(t, (0, extra), value=value)
 
     return Batch(
-        inputs=torch.cat([stretch(b.inputs, pad) for b in batches]),
-        targets=torch.cat([stretch(b.targets, pad) for b in batches]),
-        loss_mask=torch.cat([stretch(b.loss_mask, True) for b in batches]),
-        answer_start=torch.cat([b.answer_start for b in batches]),
-        steps=torch.cat([b.steps for b in batches]),
-        lengths=torch.cat([b.lengths for b in batches]),
+        inputs=stretch(batch.inputs, pad),
+        targets=stretch(batch.targets, pad),
+        loss_mask=stretch(batch.loss_mask, True),
+        answer_start=batch.answer_start,
+        steps=batch.steps,
+        lengths=batch.lengths,
         # continues each witness row's last entry: the end token, or IGNORE for a task without a witness
-        witness_targets=torch.cat([stretch(b.witness_targets, int(b.witness_targets[0, -1])) for b in batches]),
+        witness_targets=stretch(batch.witness_targets, int(batch.witness_targets[0, -1])),
     )
 
 

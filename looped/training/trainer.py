@@ -26,7 +26,7 @@ from looped.methods import Method, get_method
 from looped.model import compile_blocks
 from looped.stopping import Oracle
 from looped.tasks import Batch, Task, get_task
-from looped.tasks.base import prepend_fillers
+from looped.tasks.base import prepend_fillers, right_pad
 from looped.training import distributed
 from looped.training.checkpoint import (
     load_trainer_state,
@@ -229,6 +229,9 @@ class Trainer:
             batch = self.data_task.sample(self.curriculum.sample_size(self.rng), train.batch_size, self.rng)
         if train.left_fillers:
             batch = prepend_fillers(batch, int(self.rng.integers(0, train.left_fillers + 1)), self.task.pad)
+        if train.right_fillers:
+            width = batch.inputs.shape[1] + int(self.rng.integers(0, train.right_fillers + 1))
+            batch = right_pad(batch, width, self.task.pad)
         extra_active = self.curriculum.current_max >= train.extra_supervision_from
         extra_steps, multiples = (train.extra_supervised_steps, train.supervised_multiples) if extra_active else (0, ())
         supervision = Supervision(
