@@ -24,6 +24,7 @@ from looped.evaluation import evaluate_rule, fresh_batches
 from looped.model import ModelConfig
 from looped.stopping import Oracle
 from looped.tasks import get_task
+from looped.tasks.base import Batch
 from looped.training.curriculum import Curriculum
 from looped.training.loss import Supervision, halting_loss, looped_loss, supervision_steps
 from looped.training.schedule import learning_rate
@@ -640,36 +641,33 @@ def test_trainer_gives_adam_its_second_moment_decay(tmp_path: Path) -> None:
     assert Trainer(config, tmp_path / "run", show_progress=False).optimizer.defaults["betas"] == (0.9, 0.95)
 
 
-def test_trainer_puts_zero_to_left_fillers_pads_before_each_prompt(tmp_path: Path) -> None:
-    config = resume_config(False, "per-size", left_fillers=3)
-    trainer = Trainer(config, tmp_path / "run", show_progress=False)
+def filler_batches(tmp_path: Path, **fillers: int) -> list[Batch]:
+    """40 training batches of parity rows, n <= 4, drawn by a trainer with the given filler options."""
+    trainer = Trainer(resume_config(False, "per-size", **fillers), tmp_path / "run", show_progress=False)
     trainer.curriculum.current_max = 4
-    task = get_task("parity")
-    seen = set()
-    for _ in range(40):
-        batch, _ = trainer.next_batch()
+    return [trainer.next_batch()[0] for _ in range(40)]
+
+
+def test_trainer_puts_zero_to_left_fillers_pads_before_each_prompt(tmp_path: Path) -> None:
+    pad, seen = get_task("parity").pad, set()
+    for batch in filler_batches(tmp_path, left_fillers=3):
         fillers = int(batch.answer_start[0]) - int(batch.lengths[0])  # a parity prompt is its n bits
         seen.add(fillers)
-        assert (batch.inputs[:, :fillers] == task.pad).all()
+        assert (batch.inputs[:, :fillers] == pad).all()
         assert not batch.loss_mask[:, : fillers + int(batch.lengths[0])].any()
         assert batch.inputs.shape[1] == fillers + int(batch.lengths[0]) + 2  # prompt, '=' / answer, end slot
     assert seen == {0, 1, 2, 3}
 
 
 def test_trainer_appends_zero_to_right_fillers_supervised_end_slots(tmp_path: Path) -> None:
-    config = resume_config(False, "per-size", right_fillers=3)
-    trainer = Trainer(config, tmp_path / "run", show_progress=False)
-    trainer.curriculum.current_max = 4
-    task = get_task("parity")
-    seen = set()
-    for _ in range(40):
-        batch, _ = trainer.next_batch()
+    pad, seen = get_task("parity").pad, set()
+    for batch in filler_batches(tmp_path, right_fillers=3):
         n = int(batch.lengths[0])
         assert int(batch.answer_start[0]) == n  # the prompt and the answer stay where they were
         fillers = batch.inputs.shape[1] - (n + 2)  # prompt, '=' / answer, end slot
         seen.add(fillers)
         tail = slice(n + 1, None)  # the end slot and the fillers after it
-        assert (batch.inputs[:, tail] == task.pad).all() and (batch.targets[:, tail] == task.pad).all()
+        assert (batch.inputs[:, tail] == pad).all() and (batch.targets[:, tail] == pad).all()
         assert batch.loss_mask[:, n:].all() and not batch.loss_mask[:, :n].any()
     assert seen == {0, 1, 2, 3}
 
