@@ -107,9 +107,9 @@ def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
     return lines
 
 
-def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
+def results_table(results: dict[str, dict[str, list[dict]]], pages: Iterable[str] = ()) -> str:
     """An overview, then per task and method: mean and min over seeds of the accuracy at the headline length,
-    per rule."""
+    per rule; each task in `pages` links its own page (<task>/README.md), where what was tried is written."""
     lines = [
         "# Results",
         "",
@@ -127,6 +127,8 @@ def results_table(results: dict[str, dict[str, list[dict]]]) -> str:
         commands = sorted({r["command"] for runs in methods.values() for r in runs})
         lines += ["Produced by:", "", *[f"    {command}" for command in commands], ""]
         lines += [target_line(task, methods, length), ""]
+        if task in pages:
+            lines += [f"Details, the committed model and what was tried: [`{task}/README.md`]({task}/README.md).", ""]
         lines += [
             "| method | rule | seeds | mean accuracy | min accuracy | curriculum reached | mean train time |",
             "|---|---|---|---|---|---|---|",
@@ -157,7 +159,8 @@ def write_report(out: Path, tasks: Iterable[str] | None = None) -> None:
     from looped.report import console
 
     results = collect(out)
-    (out / "RESULTS.md").write_text(results_table(results))
+    pages = [task for task in results if (out / task / "README.md").is_file()]
+    (out / "RESULTS.md").write_text(results_table(results, pages))
     console.print(f"wrote {out / 'RESULTS.md'}")
     for task in results if tasks is None else tasks:
         if task in results:

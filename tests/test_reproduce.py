@@ -54,6 +54,10 @@ def test_reproduce_writes_results_and_skips_finished_runs(tmp_path: Path, capsys
     (results / "parity" / "accuracy.png").unlink()
     cli_main(["table", "--out", str(results)])  # the same table from the result files alone, nothing retrained
     assert (results / "RESULTS.md").read_text() == table and (results / "parity" / "accuracy.png").is_file()
+    assert "parity/README.md" not in table
+    (results / "parity" / "README.md").write_text("# parity\n")  # a task page: the table links it
+    cli_main(["table", "--out", str(results)])
+    assert "[`parity/README.md`](parity/README.md)" in (results / "RESULTS.md").read_text()
     with pytest.raises(SystemExit) as failed:
         cli_main(["table", "--out", str(tmp_path / "runs")])
     assert failed.value.code == 2 and "no result files" in capsys.readouterr().err
@@ -96,9 +100,7 @@ def test_a_result_written_before_a_config_field_existed_counts_as_that_fields_de
     assert json.loads(result_file.read_text()) == result
 
 
-def test_a_result_without_a_recorded_config_is_kept_with_a_note(
-    tmp_path: Path, capsys: pytest.CaptureFixture
-) -> None:
+def test_a_result_without_a_recorded_config_is_kept_with_a_note(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     cli_main(reproduce(tmp_path))
     result_file = tmp_path / "results" / "parity" / "ntp" / "seed0.json"
     result = json.loads(result_file.read_text())
@@ -193,5 +195,8 @@ def test_overview_row_per_task() -> None:
     }
     header, _, copy, addition = overview(results)
     assert header.startswith("| task | n (trained to) | bar |")
-    assert copy == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.600 / 0.500 | 0.810 / 0.500 | fap-pause 0.400 | not met |"  # noqa: E501
+    assert (
+        copy
+        == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.600 / 0.500 | 0.810 / 0.500 | fap-pause 0.400 | not met |"
+    )  # noqa: E501
     assert addition == "| addition | 30 (20) | 0.95 | 0 | - | - | - | ntp 0.100 | not run |"
