@@ -100,7 +100,9 @@ def test_a_result_written_before_a_config_field_existed_counts_as_that_fields_de
     assert json.loads(result_file.read_text()) == result
 
 
-def test_a_result_without_a_recorded_config_is_kept_with_a_note(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_result_without_a_recorded_config_is_kept_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     cli_main(reproduce(tmp_path))
     result_file = tmp_path / "results" / "parity" / "ntp" / "seed0.json"
     result = json.loads(result_file.read_text())
@@ -195,8 +197,5 @@ def test_overview_row_per_task() -> None:
     }
     header, _, copy, addition = overview(results)
     assert header.startswith("| task | n (trained to) | bar |")
-    assert (
-        copy
-        == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.600 / 0.500 | 0.810 / 0.500 | fap-pause 0.400 | not met |"
-    )  # noqa: E501
+    assert copy == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.600 / 0.500 | 0.810 / 0.500 | fap-pause 0.400 | not met |"  # noqa: E501
     assert addition == "| addition | 30 (20) | 0.95 | 0 | - | - | - | ntp 0.100 | not run |"
