@@ -112,7 +112,8 @@ class TrainConfig:
     "ema-gate-lr1e-3-s0/").
 
     Every `eval_every` steps the model is scored on `eval_samples` fresh examples at each of `val_lengths` with
-    each of `val_stopping`; `best/` keeps the model with the highest mean. Validating on the rule that will be
+    each of `val_stopping`; `best/` keeps the model with the highest mean, where any model taken once the
+    curriculum has reached its final maximum outranks every model before it. Validating on the rule that will be
     reported (`confidence-per-example`) keeps a model whose loop settles on its answer, which oracle accuracy
     does not ask for; on copy it kept the same checkpoints for two seeds of three and a better one for the third
     (results/copy/experiments/README.md, "valpe-s0/").

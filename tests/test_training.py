@@ -389,6 +389,26 @@ def test_schedule_without_decay_or_warm_up() -> None:
     assert learning_rate(5, 1.0, 10, None, 10) == pytest.approx(0.5)
 
 
+def test_best_model_is_one_trained_on_every_length_once_there_is_one(tmp_path: Path, monkeypatch) -> None:
+    trainer = Trainer(resume_config(False, "per-size"), tmp_path / "run", show_progress=False)
+    # (step, the curriculum's completion step by then, the validation score of that step's model)
+    checks = [(10, None, 0.2), (20, None, 0.6), (30, 30, 0.1), (40, 30, 0.3), (50, 30, 0.05)]
+    scores = iter(score for *_, score in checks)
+    validation = {"lengths": [5], "rules": {"oracle": {}}}
+    monkeypatch.setattr(
+        "looped.training.trainer.accuracy_by_length",
+        lambda *args, **kwargs: {**validation, "rules": {"oracle": {"accuracy": [next(scores)]}}},
+    )
+    kept = []
+    for step, completed_at, _ in checks:
+        trainer.state.step, trainer.curriculum.completed_at = step, completed_at
+        trainer.validate()
+        kept.append(json.loads((tmp_path / "run" / "best" / "config.json").read_text())["step"])
+    # the better early model (0.6) gives way to the first model trained on every length, however it scores
+    assert kept == [10, 20, 30, 40, 40]
+    assert (trainer.state.best_step, trainer.state.best_score) == (40, 0.3)
+
+
 def test_trainer_decays_after_the_curriculum_or_in_time_for_max_steps(tmp_path: Path) -> None:
     config = resume_config(False, "per-size")
     trainer = Trainer(config, tmp_path / "run", show_progress=False)
