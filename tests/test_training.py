@@ -394,10 +394,9 @@ def test_best_model_is_one_trained_on_every_length_once_there_is_one(tmp_path: P
     # (step, the curriculum's completion step by then, the validation score of that step's model)
     checks = [(10, None, 0.2), (20, None, 0.6), (30, 30, 0.1), (40, 30, 0.3), (50, 30, 0.05)]
     scores = iter(score for *_, score in checks)
-    validation = {"lengths": [5], "rules": {"oracle": {}}}
     monkeypatch.setattr(
         "looped.training.trainer.accuracy_by_length",
-        lambda *args, **kwargs: {**validation, "rules": {"oracle": {"accuracy": [next(scores)]}}},
+        lambda *args, **kwargs: {"lengths": [5], "rules": {"oracle": {"accuracy": [next(scores)]}}},
     )
     kept = []
     for step, completed_at, _ in checks:
