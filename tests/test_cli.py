@@ -139,6 +139,7 @@ def test_unknown_task_message_names_the_choices(capsys: pytest.CaptureFixture) -
         ["--lengths", "x"],
         ["--lengths", "3-1"],
         ["--samples", "0"],
+        ["--task_options", "{no_such_option: 1}"],
     ],
 )
 def test_bad_eval_arguments(capsys: pytest.CaptureFixture, cli_run: Path, tmp_path: Path, extra: list[str]) -> None:
@@ -405,6 +406,16 @@ def test_eval_writes_accuracy_and_step_profile(capsys: pytest.CaptureFixture, cl
 
     for name in ("accuracy.png", "steps_4.png"):
         assert (out / name).read_bytes()[:8] == PNG
+
+
+def test_eval_task_options_override_the_models(capsys: pytest.CaptureFixture, cli_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "eval"
+    argv = ["eval", "--checkpoint", str(cli_run), "--lengths", "2,4", "--stopping", "oracle", "--samples", "8"]
+    run_ok(capsys, [*argv, "--task_options", "{steps: n+1}", "--profile", "2", "--out", str(out)])
+    accuracy = json.loads((out / "accuracy.json").read_text())
+    assert accuracy["task_options"] == {"steps": "n+1"}
+    assert accuracy["rules"]["oracle"]["mean_steps"] == [3.0, 5.0]  # T(n) = n + 1 instead of the checkpoint's n
+    assert json.loads((out / "steps_2.json").read_text())["oracle_steps"] == 3
 
 
 def test_train_and_eval_with_a_halting_head(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Writes accuracy.json + accuracy.png (and steps_<n>.json + steps_<n>.png) into --
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jsonargparse import Namespace
 from jsonargparse.typing import PositiveInt
@@ -23,6 +24,14 @@ def parser():
     parser.add_argument("--stopping", type=str, default="oracle,confidence,confidence-per-example")
     parser.add_argument("--samples", type=PositiveInt, default=1000, help="fresh examples per length")
     parser.add_argument("--seed", type=int, default=12345, help="seed of the evaluation examples")
+    parser.add_argument(
+        "--task_options",
+        type=dict[str, Any],
+        default={},
+        help="evaluate on the task with these options over the checkpoint's own, e.g. '{first_operand_bits: 2}' "
+        "(the table's multiplication protocol); an option that changes the layout or T(n) asks the model for "
+        "something it was not trained on",
+    )
     parser.add_argument("--profile", type=PositiveInt | None, default=None, help="also the per-step view at this n")
     parser.add_argument("--profile_steps", type=PositiveInt | None, default=None, help="default: T(n) + 30")
     parser.add_argument("--out", type=Path | None, default=None, help="output folder (default <checkpoint>/eval)")
@@ -39,6 +48,7 @@ def run(args: Namespace) -> None:
     from looped.evaluation import accuracy_by_length, step_profile
     from looped.plots import plot_accuracy, plot_step_profile
     from looped.report import console, print_accuracy
+    from looped.tasks import get_task
     from looped.training.checkpoint import ensure_folder, resolve_model_folder, write_json
 
     lengths = parse_lengths(args.lengths)
@@ -47,6 +57,8 @@ def run(args: Namespace) -> None:
     if args.profile and not model.method.uses_stopping:
         raise LoopedError(f"--profile needs a looped model; this checkpoint's method is {model.config.method!r}")
     rules = [model.stopping_rule(spec) for spec in args.stopping.split(",")]
+    task_options = {**model.config.task_options, **args.task_options}
+    task = get_task(model.config.task, **task_options)
     out = args.out or resolve_model_folder(args.checkpoint) / "eval"
     ensure_folder(out)  # fail before the evaluation, not after it
     label = f"{model.config.task} ({resolve_model_folder(args.checkpoint)})"
@@ -55,7 +67,7 @@ def run(args: Namespace) -> None:
         bar = progress.add_task("evaluating", total=len(lengths) * len(rules))
         result = accuracy_by_length(
             model.model,
-            model.task,
+            task,
             lengths,
             rules,
             args.samples,
@@ -64,16 +76,17 @@ def run(args: Namespace) -> None:
             progress=lambda: progress.advance(bar),
             method=model.method,
         )
-    result = {"task": model.config.task, "checkpoint": str(args.checkpoint), "seed": args.seed, **result}
+    header = {"task": model.config.task, "task_options": task_options, "checkpoint": str(args.checkpoint)}
+    result = {**header, "seed": args.seed, **result}
     write_json(out / "accuracy.json", result)
     plot_accuracy(result, out / "accuracy.png", title=label, train_max=model.config.curriculum.max_length)
     print_accuracy(result, label)
     console.print(f"wrote {out / 'accuracy.json'} and {out / 'accuracy.png'}")
 
     if args.profile:
-        steps = args.profile_steps or model.task.steps(args.profile) + 30
+        steps = args.profile_steps or task.steps(args.profile) + 30
         profile = step_profile(
-            model.model, model.task, args.profile, steps, args.samples, seed=args.seed, device=model.device
+            model.model, task, args.profile, steps, args.samples, seed=args.seed, device=model.device
         )
         write_json(out / f"steps_{args.profile}.json", profile)
         plot_step_profile(profile, out / f"steps_{args.profile}.png", title=f"{label}, n = {args.profile}")
