@@ -20,6 +20,13 @@ through the tokens it sees; a token that is always first gives every position a 
 attends evenly puts weight 1/(i + 2) on it at input position i), which rows without a distinctive first token
 lack.
 
+An optional token shift (`model.token_shift`) adds, in front of each layer's attention, a learnt linear map of
+the previous position's (LayerNorm-ed) state: x_i += W LN(x_{i-1}). It is not a positional embedding (nothing
+depends on where a position is, only on its neighbour), so it is the same at every length; what it gives is
+the one thing causal NoPE attention finds hard, a reliable look at the position just before. With it a loop
+can move information one position per iteration (copy's answer is its input moved n + 1 places, T(n) = n) or
+fold a running XOR along the row (parity), algorithms that do not depend on the row's length.
+
 For next-token decoding, an optional `KVCache` keeps the keys and values of every position already seen, one
 slot per (loop iteration, layer): each iteration of a causal looped model only looks back at earlier positions
 of the previous iteration, so feeding just the new tokens with the cache gives the full recomputation's result.
@@ -51,6 +58,7 @@ class ModelConfig:
     witness_head: bool = False
     attention_scale: Literal["none", "log"] = "none"
     start_token: bool = False
+    token_shift: bool = False
 
     def __post_init__(self) -> None:
         if self.attention_scale not in ("none", "log"):
@@ -71,6 +79,7 @@ class LayerCache:
     def __init__(self) -> None:
         self.keys: torch.Tensor | None = None
         self.values: torch.Tensor | None = None
+        self.last_row: torch.Tensor | None = None  # the token shift's view of the last position seen
 
     @property
     def length(self) -> int:
@@ -125,11 +134,32 @@ class CausalSelfAttention(nn.Module):
         return self.proj(y.transpose(1, 2).reshape(batch, length, width))
 
 
-class Block(nn.Module):
-    """Pre-LayerNorm decoder layer: x + attn(ln(x)), then x + mlp(ln(x))."""
+class TokenShift(nn.Module):
+    """x_i + W LN(x_{i-1}), with nothing before the first position."""
 
-    def __init__(self, d_model: int, n_heads: int, mlp_ratio: int, log_scale: bool = False) -> None:
+    def __init__(self, d_model: int) -> None:
         super().__init__()
+        self.ln = nn.LayerNorm(d_model)
+        self.proj = nn.Linear(d_model, d_model)
+
+    def forward(self, x: torch.Tensor, cache: LayerCache | None = None) -> torch.Tensor:
+        rows = self.ln(x)
+        before = torch.zeros_like(rows[:, :1])
+        if cache is not None:
+            if cache.last_row is not None:
+                before = cache.last_row
+            cache.last_row = rows[:, -1:]
+        return x + self.proj(torch.cat([before, rows[:, :-1]], dim=1))
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm decoder layer: x + attn(ln(x)), then x + mlp(ln(x)); with a token shift first, if asked."""
+
+    def __init__(
+        self, d_model: int, n_heads: int, mlp_ratio: int, log_scale: bool = False, token_shift: bool = False
+    ) -> None:
+        super().__init__()
+        self.shift = TokenShift(d_model) if token_shift else None
         self.ln_attn = nn.LayerNorm(d_model)
         self.attn = CausalSelfAttention(d_model, n_heads, log_scale)
         self.ln_mlp = nn.LayerNorm(d_model)
@@ -138,6 +168,8 @@ class Block(nn.Module):
         )
 
     def forward(self, x: torch.Tensor, cache: LayerCache | None = None) -> torch.Tensor:
+        if self.shift is not None:
+            x = self.shift(x, cache)
         x = x + self.attn(self.ln_attn(x), cache)
         return x + self.mlp(self.ln_mlp(x))
 
@@ -159,7 +191,7 @@ class LoopedModel(nn.Module):
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, config.d_model)
         self.layers = nn.ModuleList(
-            Block(config.d_model, config.n_heads, config.mlp_ratio, config.attention_scale == "log")
+            Block(config.d_model, config.n_heads, config.mlp_ratio, config.attention_scale == "log", config.token_shift)
             for _ in range(config.n_layers)
         )
         self.ln_out = nn.LayerNorm(config.d_model)

@@ -86,16 +86,20 @@ def test_fixed_methods_are_evaluated_under_one_label() -> None:
 
 @pytest.mark.parametrize("method", ["ntp", "ntp-pause", "ntp-looped"])
 @pytest.mark.parametrize(
-    ("injection", "attention_scale", "start_token"),
-    [(True, "none", False), (False, "none", False), (True, "log", False), (True, "none", True)],
+    "model_options",
+    [
+        {},
+        {"input_injection": False},
+        {"attention_scale": "log"},
+        {"start_token": True},
+        {"token_shift": True},
+        {"token_shift": True, "start_token": True},
+    ],
 )
-def test_cached_decoding_equals_full_recomputation(
-    method: str, injection: bool, attention_scale: str, start_token: bool
-) -> None:
+def test_cached_decoding_equals_full_recomputation(method: str, model_options: dict[str, object]) -> None:
     config = tiny_config(method)
-    config.model.input_injection = injection
-    config.model.attention_scale = attention_scale  # type: ignore[assignment]
-    config.model.start_token = start_token
+    for name, value in model_options.items():
+        setattr(config.model, name, value)
     task = get_task("copy")
     model = scrambled(get_method(method).build(config, task))
     batch = task.sample(5, 7, np.random.default_rng(0))

@@ -14,14 +14,9 @@ from looped.model import LoopedModel, ModelConfig
 VOCAB = 6
 
 
-def config(injection: bool, n_layers: int = 2, attention_scale: str = "none", start_token: bool = False) -> ModelConfig:
+def config(injection: bool, n_layers: int = 2, **options: object) -> ModelConfig:
     sizes = {"d_model": 16, "n_heads": 4, "n_layers": n_layers, "mlp_ratio": 2}
-    return ModelConfig(
-        **sizes,
-        input_injection=injection,
-        attention_scale=attention_scale,  # type: ignore[arg-type]
-        start_token=start_token,
-    )
+    return ModelConfig(**sizes, input_injection=injection, **options)  # type: ignore[arg-type]
 
 
 def random_inputs(batch: int = 3, width: int = 9, seed: int = 1) -> torch.Tensor:
@@ -30,10 +25,12 @@ def random_inputs(batch: int = 3, width: int = 9, seed: int = 1) -> torch.Tensor
 
 @pytest.mark.parametrize("injection", [True, False])
 @pytest.mark.parametrize("steps", [1, 3, 7])
-@pytest.mark.parametrize(("attention_scale", "start_token"), [("none", False), ("log", False), ("none", True)])
+@pytest.mark.parametrize(
+    "options", [{}, {"attention_scale": "log"}, {"start_token": True}, {"token_shift": True}], ids=str
+)
 @torch.no_grad()
-def test_causal_at_every_loop_count(injection: bool, steps: int, attention_scale: str, start_token: bool) -> None:
-    model = scrambled_model(config(injection, attention_scale=attention_scale, start_token=start_token), VOCAB)
+def test_causal_at_every_loop_count(injection: bool, steps: int, options: dict[str, object]) -> None:
+    model = scrambled_model(config(injection, **options), VOCAB)
     inputs = random_inputs()
     before = model(inputs, steps)
     for position in (2, 5, 8):
@@ -168,6 +165,34 @@ def test_log_attention_scale_multiplies_each_querys_logits_by_its_log_key_count(
     torch.testing.assert_close(attention(x), attention.proj(expected.reshape(2, 7, 16)), rtol=1e-4, atol=1e-5)
     plain = LoopedModel(config(True, n_layers=1), VOCAB).layers[0].attn
     assert plain.log_scale is None and not any(p.shape == (4,) for p in plain.parameters())
+
+
+@torch.no_grad()
+def test_token_shift_adds_a_map_of_the_previous_positions_state_and_nothing_at_the_first() -> None:
+    torch.manual_seed(0)
+    shift = LoopedModel(config(True, n_layers=1, token_shift=True), VOCAB).layers[0].shift
+    x = torch.randn(2, 7, 16)
+    expected = x.clone()
+    expected[:, 0] += shift.proj.bias
+    for i in range(1, 7):
+        expected[:, i] += shift.proj(shift.ln(x[:, i - 1]))
+    torch.testing.assert_close(shift(x), expected, rtol=1e-5, atol=1e-5)
+    assert LoopedModel(config(True, n_layers=1), VOCAB).layers[0].shift is None
+
+
+@pytest.mark.parametrize("width", [9, 40])
+@torch.no_grad()
+def test_without_attention_the_token_shift_reaches_one_position_further_each_iteration(width: int) -> None:
+    """Attention switched off, a token at position j reaches positions j .. j + t after t iterations and no
+    further, at any row width: the shift is local and the same everywhere."""
+    model = scrambled_model(config(True, n_layers=1, token_shift=True), VOCAB)
+    model.layers[0].attn.proj.weight.zero_()
+    inputs = random_inputs(width=width)
+    changed = inputs.clone()
+    changed[:, 2] = (changed[:, 2] + 1) % VOCAB
+    for steps in (1, 3, 5):
+        moved = (model(changed, steps) - model(inputs, steps)).abs().amax(dim=(0, 2)) > 1e-4
+        assert moved.tolist() == [2 <= i <= 2 + steps for i in range(width)]
 
 
 def test_config_rejects_an_unknown_attention_scale() -> None:
