@@ -75,6 +75,11 @@ class TrainConfig:
     it only a more exact state helps. On parity that carried the answer to twice the training length for
     more seeds (section 8 of the same file).
 
+    `unsure_weight` w > 0 adds w times the mean KL divergence from uniform of the answer read out at every step
+    before T(n). Nothing trains those read-outs otherwise, and a short input asks for a sure answer at the
+    step where a longer one is still unfinished, so a model is often sure and wrong there, which is what
+    maximum-confidence stopping picks (parity: results/parity/experiments/README.md, "token shift").
+
     `left_fillers` m > 0 puts a random number (0 .. m, one draw per batch) of unsupervised pad tokens in front
     of every training prompt. The input sizes stay those of the curriculum, but the answer is written up to m
     positions further on, so positions beyond the longest training row are trained on; evaluation rows have
@@ -143,6 +148,7 @@ class TrainConfig:
     batching: Literal["per-size", "mixed"] = "per-size"
     extra_supervised_steps: int = 0
     extra_supervision_from: int = 1
+    unsure_weight: float = 0.0
     supervised_multiples: list[int] = field(default_factory=list)
     halting_steps_past: int = 8
     halting_weight: float = 0.1
@@ -174,6 +180,8 @@ class TrainConfig:
                 raise ValueError(f"train.{name} must be >= 0, got {getattr(self, name)}")
         if any(multiple < 2 for multiple in self.supervised_multiples):
             raise ValueError(f"train.supervised_multiples must all be >= 2, got {self.supervised_multiples}")
+        if self.unsure_weight < 0:
+            raise ValueError(f"train.unsure_weight must be >= 0, got {self.unsure_weight}")
         if self.halting_weight < 0:
             raise ValueError(f"train.halting_weight must be >= 0, got {self.halting_weight}")
         if not 0.0 < self.lr_stall_factor <= 1.0:

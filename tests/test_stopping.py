@@ -256,6 +256,18 @@ def test_answer_confidence_is_the_masked_negative_log_max_probability() -> None:
 
 
 @torch.no_grad()
+def test_answer_confidence_keeps_nearly_certain_answers_apart() -> None:
+    """Margins of 20 and 30 both round log_softmax's maximum to 0 in float32, yet the second is surer:
+    exactly -log(1 + 2 e^-margin) for a three-way read-out."""
+    mask = torch.ones(1, 1)
+    scores = [answer_confidence(torch.tensor([[[margin, 0.0, 0.0]]]), mask) for margin in (20.0, 30.0)]
+    for margin, score in zip((20.0, 30.0), scores, strict=True):
+        torch.testing.assert_close(score, torch.tensor([np.log1p(2 * np.exp(-margin))], dtype=torch.float32))
+    assert scores[1] < scores[0] and scores[1] > 0
+    assert torch.log_softmax(torch.tensor([20.0, 0.0, 0.0]), -1).max() == 0  # what the textbook form gives
+
+
+@torch.no_grad()
 def test_rules_do_not_look_at_the_answer(halting_model, task, mixed_batch: Batch) -> None:
     """Changing the targets (but not the answer-region mask) leaves every rule's prediction unchanged."""
     scrambled_targets = torch.where(mixed_batch.loss_mask, (mixed_batch.targets + 1) % 2, mixed_batch.targets)

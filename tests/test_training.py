@@ -23,7 +23,7 @@ from looped.errors import LoopedError
 from looped.evaluation import evaluate_rule, fresh_batches
 from looped.model import ModelConfig
 from looped.stopping import Oracle
-from looped.tasks import get_task
+from looped.tasks import IGNORE, get_task
 from looped.tasks.base import Batch
 from looped.training.curriculum import Curriculum
 from looped.training.loss import Supervision, halting_loss, looped_loss, supervision_steps
@@ -543,6 +543,7 @@ def test_train_config_validation() -> None:
         *floor,
         {"left_fillers": -1},
         {"right_fillers": -1},
+        {"unsure_weight": -0.1},
         {"supervised_multiples": [3, 1]},
     ):
         with pytest.raises(ValueError):
@@ -614,6 +615,24 @@ def test_loss_at_multiples_of_t_reads_out_after_m_times_as_many_steps(copy_task,
     loss = looped_loss(loss_model, batch, Supervision(supervise_at))
     read_outs = [per_size_expectation(loss_model, batch, steps) for steps in supervise_at]
     torch.testing.assert_close(loss, sum(read_outs) / 3, rtol=1e-5, atol=1e-6)
+
+
+@torch.no_grad()
+def test_the_unsure_term_is_the_mean_kl_from_uniform_of_every_answer_token_read_before_t(copy_task, loss_model) -> None:
+    batch = copy_task.sample_mixed(np.array([1, 2, 3, 3, 4]), np.random.default_rng(5))
+    plain = looped_loss(loss_model, batch, Supervision([batch.steps]))
+    total, count = 0.0, 0
+    for row, steps in enumerate(batch.steps.tolist()):
+        answer = batch.targets[row] != IGNORE
+        for step in range(1, steps):  # by hand: the model run for `step` iterations on this row alone
+            probs = torch.softmax(loss_model(batch.inputs[row : row + 1], step)[0], dim=-1)[answer]
+            uniform = torch.full_like(probs, 1 / probs.shape[-1])
+            total += float((uniform * (uniform / probs).log()).sum())
+            count += int(answer.sum())
+    assert count > 0
+    for weight in (0.5, 2.0):
+        loss = looped_loss(loss_model, batch, Supervision([batch.steps], unsure_weight=weight))
+        torch.testing.assert_close(loss, plain + weight * total / count, rtol=1e-5, atol=1e-6)
 
 
 def test_extra_supervision_starts_at_its_curriculum_length(tmp_path: Path) -> None:

@@ -57,9 +57,16 @@ class LooksPastOracle(StoppingRule):
 def answer_confidence(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Per-example cross-entropy of the prediction against its own argmax over the answer region.
 
-    Lower is more confident: it is -sum log max_v p(v) over answer positions (the reference's criterion).
+    Lower is more confident: it is -sum log max_v p(v) over answer positions (the reference's criterion),
+    computed as log(1 + sum_{v != argmax} exp(l_v - l_max)). The textbook form, max of log_softmax, rounds to
+    exactly 0 once the answer is all but certain (a logit margin of about 17 in float32), and steps tied at 0
+    would be decided by their order, not by how sure each one is; this form stays above 0 up to a margin of
+    about 100.
     """
-    neg_log_max = -torch.log_softmax(logits.float(), dim=-1).max(dim=-1).values
+    logits = logits.float()
+    top = logits.max(dim=-1, keepdim=True)
+    others = (logits - top.values).scatter(-1, top.indices, float("-inf"))
+    neg_log_max = torch.nn.functional.softplus(others.logsumexp(dim=-1))
     return (neg_log_max * mask).sum(dim=1)
 
 

@@ -5,6 +5,10 @@ rather than a state it passes through. Those extra read-outs cost almost nothing
 largest step anyway, only the read-out head is applied again. Or at multiples m·T(n), which do cost m times
 the iterations: the answer must then hold over a longer run of the loop than any training input needs.
 
+Optionally the answer is also pulled towards the uniform distribution at every step before T(n)
+(`unsure_weight`): the information the answer needs has not yet reached it there, so the honest read-out is
+unsure, and maximum-confidence stopping then has nothing confident but wrong to pick before T(n).
+
 A model with a witness head learns the task's witness answer at the same steps as the answer, in the same
 mean. A model with a halting head is also taught where to stop: over steps 1 .. T(n)+k its halting logit must say
 "stop" at T(n) (and, by choice, after it) and not before. The answer is still labelled at T(n) alone.
@@ -12,6 +16,7 @@ mean. A model with a halting head is also taught where to stop: over steps 1 .. 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -37,6 +42,7 @@ class Supervision:
     halting_target: HaltingTarget = "at"
     halting_detached: bool = False  # the head learns to read the loop's states; the loop does not learn from it
     label_smoothing: float = 0.0
+    unsure_weight: float = 0.0
 
     def select(self, rows: slice | torch.Tensor) -> Supervision:
         return replace(self, answer_steps=[steps[rows] for steps in self.answer_steps])
@@ -58,7 +64,8 @@ def supervision_steps(batch: Batch, extra_steps: int, multiples: Sequence[int] =
 
 def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, horizon: int | None = None) -> torch.Tensor:
     """Mean cross-entropy over every supervised token, each example read out at its supervision step(s), plus
-    the weighted halting loss when the model has a halting head.
+    the weighted mean KL divergence from uniform of the answer tokens read before T(n) (if `unsure_weight`),
+    plus the weighted halting loss when the model has a halting head.
 
     The loop runs up to the largest step needed, or to `horizon` if larger (the reference runs every batch to
     a fixed horizon; those extra iterations only cost time). The read-out is applied only where supervised.
@@ -72,6 +79,7 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
     read_outs = ((model.head, batch.targets), (model.witness, batch.witness_targets))
     total = torch.zeros((), device=batch.inputs.device)
     count = 0
+    unsure, unsure_count = torch.zeros((), device=batch.inputs.device), 0
     halting_logits = []
     for step, state in enumerate(model.states(batch.inputs, horizon), start=1):
         if halting_until is not None:
@@ -87,7 +95,14 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
                     selected = targets[rows]
                     total = total + summed_cross_entropy(head(supervised), selected, supervision.label_smoothing)
                     count += int((selected != IGNORE).sum())
-    loss = total / max(count, 1)
+        early = batch.steps > step
+        if supervision.unsure_weight and bool(early.any()):
+            log_probs = torch.log_softmax(model.head(state[early]), dim=-1)
+            answer = batch.targets[early] != IGNORE
+            kl_from_uniform = -log_probs.mean(dim=-1) - math.log(log_probs.shape[-1])
+            unsure = unsure + (kl_from_uniform * answer).sum()
+            unsure_count += int(answer.sum())
+    loss = total / max(count, 1) + supervision.unsure_weight * unsure / max(unsure_count, 1)
     if halting_until is None:
         return loss
     stacked = torch.stack(halting_logits, dim=1)

@@ -249,6 +249,7 @@ class Trainer:
             train.halting_target,
             train.halting_detached,
             train.label_smoothing,
+            train.unsure_weight,
         )
         if self.world_size > 1:
             rows = distributed.rank_rows(self.rank, self.world_size)
