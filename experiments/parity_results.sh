@@ -21,6 +21,6 @@ looped_seed 2 &
 looped reproduce --tasks parity --methods ntp-pause,ntp,ntp-looped,fap-pause,looped-no-injection --seeds 1 \
   --samples 1000 --threads 1 --progress false --out results --runs "$runs"
 wait
-bash experiments/task_results.sh parity "$runs" 2 40 35  # the seeds are done: this adds the views and the model
+bash experiments/task_results.sh parity "$runs" 1 40 35  # the seeds are done: this adds the views and the model
 python experiments/parity_by_ones.py --checkpoint results/parity/model --lengths 20,30,40 \
   --out results/parity/by_ones.json
