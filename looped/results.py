@@ -5,11 +5,17 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from statistics import fmean
 
 RESULT_FILES = "*/*/seed*.json"  # <out>/<task>/<method>/seed<S>.json
+
+
+def truncated(accuracy: float) -> str:
+    """Three decimals, cut rather than rounded, so that a figure is never shown higher than it is."""
+    return f"{math.floor(accuracy * 1000 + 1e-9) / 1000:.3f}"
 
 
 def headline_length(task: str, train_max: int) -> int:
@@ -56,7 +62,7 @@ def target_line(task: str, methods: dict[str, list[dict]], length: int) -> str:
     if not scores:
         return f"{head}: {outcome}."
     seeds = f"{len(scores)} seed{'s' if len(scores) > 1 else ''}"
-    return f"{head}: {outcome} ({seeds}, min {min(scores):.3f})."
+    return f"{head}: {outcome} ({seeds}, min {truncated(min(scores))})."
 
 
 def first_run(methods: dict[str, list[dict]]) -> dict:
@@ -71,7 +77,7 @@ def reported_length(methods: dict[str, list[dict]]) -> int:
 
 
 def mean_min(scores: list[float]) -> str:
-    return f"{fmean(scores):.3f} / {min(scores):.3f}" if scores else "-"
+    return f"{truncated(fmean(scores))} / {truncated(min(scores))}" if scores else "-"
 
 
 def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
@@ -100,7 +106,7 @@ def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
             mean_min(oracle),
             mean_min(batch),
             mean_min(per_example),
-            f"{best} {baselines[best]:.3f}" if best else "-",
+            f"{best} {truncated(baselines[best])}" if best else "-",
             outcome,
         ]
         lines.append("| " + " | ".join(map(str, cells)) + " |")
@@ -138,7 +144,7 @@ def results_table(results: dict[str, dict[str, list[dict]]], pages: Iterable[str
             reached = span(r["curriculum_reached"] for r in runs if "curriculum_reached" in r)
             for rule in runs[0]["rules"]:
                 accuracies = headline_scores(runs, rule, length)
-                cells = [method, rule, len(runs), f"{fmean(accuracies):.3f}", f"{min(accuracies):.3f}", reached]
+                cells = [method, rule, len(runs), truncated(fmean(accuracies)), truncated(min(accuracies)), reached]
                 cells.append(f"{seconds:.0f} s")
                 lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines) + "\n"
