@@ -95,8 +95,8 @@ def looped_loss(model: LoopedModel, batch: Batch, supervision: Supervision, hori
                     selected = targets[rows]
                     total = total + summed_cross_entropy(head(supervised), selected, supervision.label_smoothing)
                     count += int((selected != IGNORE).sum())
-        early = batch.steps > step
-        if supervision.unsure_weight and bool(early.any()):
+        early = batch.steps > step if supervision.unsure_weight else None
+        if early is not None and bool(early.any()):
             log_probs = torch.log_softmax(model.head(state[early]), dim=-1)
             answer = batch.targets[early] != IGNORE
             kl_from_uniform = -log_probs.mean(dim=-1) - math.log(log_probs.shape[-1])
