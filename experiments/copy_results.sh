@@ -1,23 +1,18 @@
 #!/usr/bin/env bash
-# How the copy rows of results/RESULTS.md were made, on a two-core machine, one thread per process (so
-# train_seconds are not two-core timings).
-# 1. The three seeds of configs/copy.yaml, trained before the file chose checkpoints on per-example confidence,
-#    with that given as an override (the result files record that command and the config it trained; reproduce
-#    checks the config against the recipe before it skips a finished run). Seeds 0 and 1 ran beside each other,
-#    were interrupted at steps 6,772 and 6,611 to end a session and resumed by the same commands beside seed 2.
+# How results/copy was made: three seeds of the copy recipe (token shift, supervision at T(n) .. T(n)+4, the
+# unsure term), the per-step view at n = 30 for each looped seed and the committed model (the seed with the best
+# oracle accuracy at n = 25 on validation examples of its own; experiments/task_results.sh), then one baseline
+# seed per method. Every run has one thread and one or two other runs beside it, so train_seconds are
+# one-thread timings on a shared machine.
+# The previous recipe's results and model (no shift, no fixed point) are under
+# results/copy/experiments/previous-recipe/, and what led from it to this one in results/copy/experiments/README.md.
 set -euo pipefail
-runs=runs/reproduce-copy-valpe lengths=1,5,10,15,20,25,30,40
-override='{"train": {"val_stopping": ["confidence-per-example"]}}'
+runs=runs/reproduce-copy-shift
 for seed in 0 1 2; do
-  looped reproduce --tasks copy --methods looped --seeds 1 --first_seed $seed --samples 1000 \
-    --out "runs/copy-valpe-results-s$seed" --runs $runs --lengths $lengths --override "$override" --threads 1 \
-    --progress false &
+  looped reproduce --tasks copy --methods looped --seeds 1 --first_seed $seed --samples 1000 --threads 1 \
+    --progress false --out results --runs $runs &
 done
 wait
-# 2. The looped rows move into results/ (those of the same runs with checkpoints chosen on oracle accuracy are
-#    kept under results/copy/experiments/ema-gate-s{0,1,2}/result.json, the recipe's rows without the weight
-#    average under results/copy/experiments/no-average/), the best seed's checkpoint (seed 1, the same weights
-#    as before) is the committed model, and the table and plots are rewritten from the result files.
-for seed in 0 1 2; do cp "runs/copy-valpe-results-s$seed/copy/looped/seed$seed.json" results/copy/looped/; done
-cp $runs/copy/looped/seed1/best/{config.json,model.safetensors} results/copy/model/
-looped table --out results
+bash experiments/task_results.sh copy $runs 1 30 25  # the seeds are done: this adds the views and the model
+looped reproduce --tasks copy --methods ntp,ntp-pause,ntp-looped,fap-pause,looped-no-injection --seeds 1 \
+  --samples 1000 --threads 1 --progress false --out results --runs $runs
