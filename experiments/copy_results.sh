@@ -16,5 +16,8 @@ for seed in 0 1 2; do
 done
 looped reproduce --tasks copy --methods ntp,ntp-pause,ntp-looped,fap-pause --seeds 1 --max_steps 3000 \
   --samples 1000 --threads 1 --progress false --out results --runs $runs &
+# fap-pause was started on its own while the line above ran ntp-looped, which then found it done.
+looped reproduce --tasks copy --methods fap-pause --seeds 1 --max_steps 3000 --samples 1000 --threads 1 \
+  --progress false --out results --runs $runs &
 wait
 bash experiments/task_results.sh copy $runs 1 30 25  # the seeds are done: this adds the views and the model
