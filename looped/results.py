@@ -23,6 +23,15 @@ def headline_length(task: str, train_max: int) -> int:
     return {"parity": 40, "multiplication": 16}.get(task, train_max + 10)
 
 
+def default_test_lengths(task: str, train_max: int, stride: int = 5) -> list[int]:
+    """Every length the run trained on, then every `stride`-th beyond it up to twice the training maximum (and the
+    headline): the cost of a length grows with its cube (sequence, loop count and attention), so testing every
+    length past the range would take most of a run's time on a CPU while adding little to the curve."""
+    longest = max(2 * train_max, headline_length(task, train_max))
+    beyond = range(train_max + stride, longest, stride)
+    return sorted({*range(1, train_max + 1), *beyond, headline_length(task, train_max), longest})
+
+
 def target_accuracy(task: str) -> float:
     """The bar the looped model should clear at the headline length, per-example confidence, over 3 seeds."""
     return 0.99 if task == "parity" else 0.95

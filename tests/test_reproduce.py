@@ -9,7 +9,7 @@ import pytest
 
 from looped.cli import main as cli_main
 from looped.cli.reproduce import merge, run_config
-from looped.results import headline_length, overview, span, target_line
+from looped.results import default_test_lengths, headline_length, overview, span, target_line
 
 TINY = "{model: {d_model: 16, n_heads: 2}, curriculum: {max_length: 3}, baseline_depth: 2, train: {eval_samples: 8, val_lengths: [4], decay_steps: 2, batch_size: 8}}"  # noqa: E501
 
@@ -149,6 +149,17 @@ def test_interrupted_run_is_resumed(tmp_path: Path) -> None:
     cli_main(reproduce(tmp_path)[:4] + ["ntp", *reproduce(tmp_path)[5:]])
     steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert max(steps) == 4 and json.loads((run_dir / "summary.json").read_text())["steps"] == 4
+
+
+@pytest.mark.parametrize(("task", "train_max"), [("copy", 20), ("parity", 20), ("multiplication", 11), ("parity", 3)])
+def test_default_test_lengths_cover_training_range_headline_and_twice_it(task: str, train_max: int) -> None:
+    lengths = default_test_lengths(task, train_max)
+    assert lengths == sorted(set(lengths))
+    headline = headline_length(task, train_max)
+    assert lengths[:train_max] == list(range(1, train_max + 1))
+    assert headline in lengths and lengths[-1] == max(2 * train_max, headline)
+    gaps = [b - a for a, b in zip(lengths, lengths[1:], strict=False)]
+    assert max(gaps) <= 5
 
 
 def test_headline_lengths_and_recipe_fallback(

@@ -23,7 +23,7 @@ from jsonargparse.typing import NonNegativeInt, PositiveInt
 
 from looped.cli.options import add_device_arguments, add_progress_argument, parse_lengths
 from looped.config import RECIPES, RunConfig
-from looped.results import headline_length, write_report
+from looped.results import default_test_lengths, headline_length, write_report
 
 ALL_TASKS = "parity,copy,addition,multiplication,binary_sum,unique_set"
 ALL_METHODS = "looped,looped-no-injection,ntp,ntp-pause,ntp-looped,fap-pause"
@@ -42,7 +42,10 @@ def parser():
     parser.add_argument("--runs", type=Path, default=Path("runs/reproduce"), help="run directories")
     parser.add_argument("--samples", type=PositiveInt, default=1000, help="fresh test examples per length")
     parser.add_argument(
-        "--lengths", type=str | None, default=None, help="test lengths (default 1 .. max(2 x train max, headline))"
+        "--lengths",
+        type=str | None,
+        default=None,
+        help="test lengths (default: 1 .. train max, then every 5th up to twice it and the headline)",
     )
     parser.add_argument("--max_steps", type=PositiveInt | None, default=None, help="train.max_steps for every run")
     parser.add_argument(
@@ -220,7 +223,7 @@ def run(args: Namespace) -> None:
         summary = train(config, run_dir, device, args.progress)
         train_max = config.curriculum.max_length
         headline = headline_length(task, train_max)
-        lengths = parse_lengths(args.lengths) if args.lengths else list(range(1, max(2 * train_max, headline) + 1))
+        lengths = parse_lengths(args.lengths) if args.lengths else default_test_lengths(task, train_max)
         evaluated = time.perf_counter()
         accuracy = evaluate(run_dir, lengths, args.samples, device, args.progress)
         record = {
