@@ -123,6 +123,14 @@ class TrainConfig:
     does not ask for; on copy it kept the same checkpoints for two seeds of three and a better one for the third
     (results/copy/experiments/README.md, "valpe-s0/").
 
+    `restart_after` s > 0 abandons a run whose curriculum has not completed after s steps and starts it again
+    from step 0, with fresh weights and data drawn from a new stream of the run's seed, at most `max_restarts`
+    times; the abandoned attempt's log is kept as metrics-attempt<k>.jsonl and its training time counts in the
+    run's. Some seeds learn the training lengths one at a time by something that does not extrapolate, and
+    their curriculum is slow for it: on copy the seeds that reached n = 30 completed it by steps 1,275-1,525, those
+    that did not were at n = 16 or below at step 2,000 (results/copy/README.md). The test is on training lengths
+    only, so a restart never looks at the lengths a run is evaluated on.
+
     `init_from` starts the weights from a trained model (a model folder or run directory) of the same task,
     method and model settings; the optimizer, schedule and curriculum start afresh, so fine-tuning a model that has
     seen every length is `--train.init_from DIR --curriculum.start_length 20` (its decay then starts at once)."""
@@ -142,6 +150,8 @@ class TrainConfig:
     left_fillers: int = 0
     right_fillers: int = 0
     data_options: dict[str, Any] = field(default_factory=dict)
+    restart_after: int = 0
+    max_restarts: int = 2
     init_from: str | None = None
     ema_decay: float | None = None
     ema_steers_curriculum: bool = False
@@ -170,6 +180,8 @@ class TrainConfig:
         non_negative = (
             "warmup_steps",
             "lr_stall_steps",
+            "restart_after",
+            "max_restarts",
             "extra_supervised_steps",
             "halting_steps_past",
             "left_fillers",
@@ -178,6 +190,8 @@ class TrainConfig:
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise ValueError(f"train.{name} must be >= 0, got {getattr(self, name)}")
+        if self.restart_after and self.init_from is not None:
+            raise ValueError("train.restart_after restarts from fresh weights, not train.init_from: set one of them")
         if any(multiple < 2 for multiple in self.supervised_multiples):
             raise ValueError(f"train.supervised_multiples must all be >= 2, got {self.supervised_multiples}")
         if self.unsure_weight < 0:

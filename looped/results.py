@@ -131,7 +131,9 @@ def results_table(results: dict[str, dict[str, list[dict]]], pages: Iterable[str
         "Written by `looped reproduce` (or `looped table`): exact-match accuracy at each task's headline length "
         "(parity 40, multiplication 16, the others the training maximum + 10; the longest tested length where that "
         "one was not tested), mean and min over seeds, the longest length each run's curriculum reached (min-max "
-        "over seeds) and mean training wall-clock. Baselines ignore stopping rules and are listed under `fixed-depth`. "
+        "over seeds), the restarts made over all seeds (`train.restart_after`: a run whose curriculum was incomplete "
+        "at that step started again from fresh weights) and mean training wall-clock, restarts included. "
+        "Baselines ignore stopping rules and are listed under `fixed-depth`. "
         "The bar is the looped model's, with per-example maximum-confidence stopping, for each of 3 seeds.",
         "",
         *overview(results),
@@ -145,16 +147,18 @@ def results_table(results: dict[str, dict[str, list[dict]]], pages: Iterable[str
         if task in pages:
             lines += [f"Details, the committed model and what was tried: [`{task}/README.md`]({task}/README.md).", ""]
         lines += [
-            "| method | rule | seeds | mean accuracy | min accuracy | curriculum reached | mean train time |",
-            "|---|---|---|---|---|---|---|",
+            "| method | rule | seeds | mean accuracy | min accuracy | curriculum reached | restarts "
+            "| mean train time |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for method, runs in methods.items():
             seconds = fmean(r["train_seconds"] for r in runs)
             reached = span(r["curriculum_reached"] for r in runs if "curriculum_reached" in r)
+            restarts = sum(r.get("restarts", 0) for r in runs)
             for rule in runs[0]["rules"]:
                 accuracies = headline_scores(runs, rule, length)
                 cells = [method, rule, len(runs), truncated(fmean(accuracies)), truncated(min(accuracies)), reached]
-                cells.append(f"{seconds:.0f} s")
+                cells += [restarts, f"{seconds:.0f} s"]
                 lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines) + "\n"
 

@@ -153,8 +153,8 @@ def read_weights(folder: Path) -> dict[str, torch.Tensor]:
     return load_file(folder / "model.safetensors")
 
 
-def read_metrics(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+def read_metrics(run: Path, log: str = "metrics.jsonl") -> list[dict]:
+    return [json.loads(line) for line in (run / log).read_text().splitlines()]
 
 
 def metrics_without_timing(run: Path) -> list[dict]:
@@ -259,6 +259,57 @@ def test_init_from_starts_from_the_trained_weights(learned_parity: Path, tmp_pat
 def test_resume_without_a_checkpoint_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(LoopedError, match="cannot be resumed"):
         Trainer(resume_config(False, "per-size"), tmp_path / "fresh", resume=True, show_progress=False)
+
+
+def restarting_config() -> RunConfig:
+    """resume_config's run with a curriculum to 20, which 12 steps cannot complete: two restarts, then 40 steps."""
+    config = resume_config(True, "per-size")
+    config.curriculum.max_length = 20
+    config.train.restart_after, config.train.max_restarts = 12, 2
+    return config
+
+
+def test_a_run_whose_curriculum_is_incomplete_restarts_from_fresh_weights(tmp_path: Path) -> None:
+    config = restarting_config()
+    summary = Trainer(copy.deepcopy(config), tmp_path / "run", show_progress=False).run()
+    assert summary["restarts"] == 2 and summary["steps"] == 40
+    assert len(summary["abandoned_at_length"]) == 2 and max(summary["abandoned_at_length"]) < 20
+    attempts = [read_metrics(tmp_path / "run", f"metrics-attempt{k}.jsonl") for k in (0, 1)]
+    for k, log in enumerate(attempts):
+        assert log[-1] == {"step": 12, "restart": k + 1}
+        assert max(r["step"] for r in log) == 12
+    assert read_metrics(tmp_path / "run")[0]["step"] == 5  # the last attempt's log starts again
+    first_losses = [next(r["loss"] for r in log if "loss" in r) for log in attempts]
+    assert first_losses[0] != first_losses[1]  # other weights, other data
+
+    # The first attempt is the run without restarts, step for step.
+    config.train.restart_after = 0
+    Trainer(config, tmp_path / "plain", show_progress=False).run(until=12)
+    assert metrics_without_timing(tmp_path / "plain") == [
+        {k: v for k, v in r.items() if k != "samples_per_s"} for r in attempts[0][:-1]
+    ]
+
+
+@pytest.mark.parametrize("stop_at", [5, 13], ids=["in-the-first-attempt", "after-two-restarts"])
+def test_a_restarting_run_resumes_like_an_uninterrupted_one(tmp_path: Path, stop_at: int) -> None:
+    config = restarting_config()
+    whole = Trainer(copy.deepcopy(config), tmp_path / "whole", show_progress=False).run()
+    Trainer(copy.deepcopy(config), tmp_path / "parts", show_progress=False).run(until=stop_at)
+    resumed = Trainer(copy.deepcopy(config), tmp_path / "parts", resume=True, show_progress=False).run()
+    assert resumed["restarts"] == whole["restarts"] == 2
+    expected, actual = read_weights(tmp_path / "whole" / "last"), read_weights(tmp_path / "parts" / "last")
+    assert all(torch.equal(expected[name], actual[name]) for name in expected)
+    for log in ("metrics.jsonl", "metrics-attempt0.jsonl", "metrics-attempt1.jsonl"):
+        whole_log, parts_log = (
+            [{k: v for k, v in r.items() if k != "samples_per_s"} for r in read_metrics(tmp_path / run, log)]
+            for run in ("whole", "parts")
+        )
+        assert whole_log == parts_log, log
+
+
+def test_restarts_and_init_from_are_exclusive() -> None:
+    with pytest.raises(ValueError, match="set one of them"):
+        TrainConfig(restart_after=100, init_from="runs/x")
 
 
 # --- curricula ----------------------------------------------------------------------------------------------------

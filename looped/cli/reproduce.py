@@ -235,6 +235,7 @@ def run(args: Namespace) -> None:
             "train_max": train_max,
             "headline_length": headline,
             "curriculum_reached": summary["curriculum_max"],
+            "restarts": summary.get("restarts", 0),
             "train_seconds": summary["train_seconds"],
             "eval_seconds": round(time.perf_counter() - evaluated, 1),
             "config": config.to_dict(),

@@ -42,6 +42,8 @@ from looped.training.metrics import MetricsLog
 from looped.training.progress import TrainingProgress
 from looped.training.schedule import learning_rate
 
+RESTART_SEED_STRIDE = 1_000_003  # attempt k of seed s draws from s + k * stride: no other seed's stream
+
 
 @contextlib.contextmanager
 def deferred_interrupt() -> Iterator[Callable[[], bool]]:
@@ -79,6 +81,8 @@ class RunState:
     # Each length the curriculum grew to: the step, and the training seconds before it (the pace of a run).
     reached_at: dict[int, int] = field(default_factory=dict)
     reached_after_seconds: dict[int, float] = field(default_factory=dict)
+    attempt: int = 0  # restarts made so far (train.restart_after)
+    abandoned_at: list[int] = field(default_factory=list)  # the curriculum's maximum in each abandoned attempt
 
 
 class NoMetrics:
@@ -164,21 +168,10 @@ class Trainer:
         self.is_main = self.rank == 0
         self.task, self.method = task_and_method(config)
         self.data_task = training_task(config, self.task)
-        torch.manual_seed(config.seed)
-        self.model = self.method.build(config, self.task).to(self.device)
-        if train.init_from is not None and not resume:
-            self.model.load_state_dict(initial_weights(Path(train.init_from), config))
-        if compile_model:
-            compile_blocks(self.model)
-        self.optimizer = torch.optim.AdamW(
-            self.model.parameters(), lr=train.lr, betas=(0.9, train.adam_beta2), weight_decay=train.weight_decay
-        )
-        self.ema = (
-            AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(train.ema_decay)) if train.ema_decay else None
-        )
-        self.curriculum = Curriculum(config.curriculum)
-        self.rng = np.random.default_rng(config.seed)
+        self.compile_model, self.tensorboard = compile_model, tensorboard
         self.state = RunState()
+        starting = train.init_from is not None and not resume
+        self.start_attempt(initial_weights(Path(train.init_from), config) if starting else None)
         self.val_rules = self.method.rules(train.val_stopping, config.confidence_extra_steps)
         self.show_progress = show_progress and self.is_main
         # The reference's mixed-size batches run to the final curriculum length's T(n) + 2 every step.
@@ -190,16 +183,62 @@ class Trainer:
             self.metrics = NoMetrics()
         if resume:
             self._restore()
-        # Gradients flow through the wrapped module's forward; with several processes DDP averages them.
-        self.loss_module: torch.nn.Module = LoopedLoss(self.model, self.method)
-        if self.world_size > 1:
-            device_ids = [self.device.index] if self.device.type == "cuda" else None
-            self.loss_module = DistributedDataParallel(self.loss_module, device_ids=device_ids)
         self.autocast = (
             torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else contextlib.nullcontext()
         )
 
     # --- the loop ---------------------------------------------------------------------------------------------
+
+    def start_attempt(self, weights: dict[str, torch.Tensor] | None = None) -> None:
+        """Weights (`weights` if given), optimiser, weight average, curriculum and data stream for the attempt in
+        `self.state`: attempt 0 draws from the run's seed, each restart from a stream of its own."""
+        config, train = self.config, self.config.train
+        seed = config.seed + RESTART_SEED_STRIDE * self.state.attempt
+        torch.manual_seed(seed)
+        self.model = self.method.build(config, self.task).to(self.device)
+        if weights is not None:
+            self.model.load_state_dict(weights)
+        if self.compile_model:
+            compile_blocks(self.model)
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=train.lr, betas=(0.9, train.adam_beta2), weight_decay=train.weight_decay
+        )
+        self.ema = (
+            AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(train.ema_decay)) if train.ema_decay else None
+        )
+        self.curriculum = Curriculum(config.curriculum)
+        self.rng = np.random.default_rng(seed)
+        # Gradients flow through the wrapped module's forward; with several processes DDP averages them.
+        self.loss_module: torch.nn.Module = LoopedLoss(self.model, self.method)
+        if self.world_size > 1:
+            device_ids = [self.device.index] if self.device.type == "cuda" else None
+            self.loss_module = DistributedDataParallel(self.loss_module, device_ids=device_ids)
+
+    def restart_due(self) -> bool:
+        """Whether this attempt's curriculum is still incomplete at `train.restart_after`, with restarts left."""
+        train = self.config.train
+        return (
+            bool(train.restart_after)
+            and self.state.step == train.restart_after
+            and not self.curriculum.complete
+            and self.state.attempt < train.max_restarts
+        )
+
+    def restart(self) -> None:
+        """Abandon this attempt (its log kept as metrics-attempt<k>.jsonl) and start the next from step 0."""
+        abandoned = self.state.attempt
+        self.metrics.write({"step": self.state.step, "restart": abandoned + 1})
+        self.metrics.close()
+        if self.is_main:
+            (self.out / "metrics.jsonl").rename(self.out / f"metrics-attempt{abandoned}.jsonl")
+            self.metrics = MetricsLog(self.out, tensorboard=self.tensorboard)
+        self.state = RunState(
+            attempt=abandoned + 1,
+            train_seconds=self.state.train_seconds,
+            abandoned_at=[*self.state.abandoned_at, self.curriculum.current_max],
+        )
+        self.start_attempt()
+        self.checkpoint()
 
     @property
     def eval_model(self) -> torch.nn.Module:
@@ -379,6 +418,9 @@ class Trainer:
                         self.checkpoint()
                         window_start += time.perf_counter() - paused  # samples/s counts training alone
                     self.state.train_seconds += time.perf_counter() - started
+                    if self.restart_due():
+                        self.restart()
+                        progress.update(0, curriculum_max=self.curriculum.current_max)
             if interrupted():
                 raise KeyboardInterrupt
         except KeyboardInterrupt:
@@ -437,6 +479,8 @@ class Trainer:
             "curriculum_reached_at": self.state.reached_at,
             "curriculum_reached_after_seconds": self.state.reached_after_seconds,
             "final_loss": last_record.get("loss"),
+            "restarts": self.state.attempt,
+            "abandoned_at_length": self.state.abandoned_at,
             "best_step": self.state.best_step,
             "best_score": self.state.best_score,
             "best_validation": self.state.best_validation,
