@@ -127,9 +127,10 @@ class TrainConfig:
     from step 0, with fresh weights and data drawn from a new stream of the run's seed, at most `max_restarts`
     times; the abandoned attempt's log is kept as metrics-attempt<k>.jsonl and its training time counts in the
     run's. Some seeds learn the training lengths one at a time by something that does not extrapolate, and
-    their curriculum is slow for it: on copy the seeds that reached n = 30 completed it by steps 1,275-1,525, those
-    that did not were at n = 16 or below at step 2,000 (results/copy/README.md). The test is on training lengths
-    only, so a restart never looks at the lengths a run is evaluated on.
+    their curriculum is slow for it: on copy the three runs whose validation at n = 30 reached 0.93-1.0 completed
+    it by steps 1,275-1,400, the three where it read 0.0 to step 2,000 were at n = 14-16 then
+    (results/copy/README.md). The test is on training lengths only, so a restart never looks at the lengths a run
+    is evaluated on.
 
     `init_from` starts the weights from a trained model (a model folder or run directory) of the same task,
     method and model settings; the optimizer, schedule and curriculum start afresh, so fine-tuning a model that has
