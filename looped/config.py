@@ -124,13 +124,13 @@ class TrainConfig:
     (results/copy/experiments/README.md, "valpe-s0/").
 
     `restart_after` s > 0 abandons a run whose curriculum has not completed after s steps and starts it again
-    from step 0, with fresh weights and data drawn from a new stream of the run's seed, at most `max_restarts`
-    times; the abandoned attempt's log is kept as metrics-attempt<k>.jsonl and its training time counts in the
-    run's. Some seeds learn the training lengths one at a time by something that does not extrapolate, and
-    their curriculum is slow for it: on copy the three runs whose validation at n = 30 reached 0.93-1.0 completed
-    it by steps 1,275-1,400, the three where it read 0.0 to step 2,000 were at n = 14-16 then
-    (results/copy/README.md). The test is on training lengths only, so a restart never looks at the lengths a run
-    is evaluated on.
+    from step 0, with fresh weights (those of `init_from`, if set) and data drawn from a new stream of the run's
+    seed, at most `max_restarts` times; the abandoned attempt's log is kept as metrics-attempt<k>.jsonl and its
+    training time counts in the run's. Some seeds learn the training lengths one at a time by something that does
+    not extrapolate, and their curriculum is slow for it: on copy the three runs whose validation at n = 30
+    reached 0.93-1.0 completed it by steps 1,275-1,400, the three where it read 0.0 to step 2,000 were at n = 14-16
+    then (results/copy/README.md). The test is on training lengths only, so a restart never looks at the lengths
+    a run is evaluated on.
 
     `init_from` starts the weights from a trained model (a model folder or run directory) of the same task,
     method and model settings; the optimizer, schedule and curriculum start afresh, so fine-tuning a model that has
@@ -191,8 +191,6 @@ class TrainConfig:
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise ValueError(f"train.{name} must be >= 0, got {getattr(self, name)}")
-        if self.restart_after and self.init_from is not None:
-            raise ValueError("train.restart_after restarts from fresh weights, not train.init_from: set one of them")
         if any(multiple < 2 for multiple in self.supervised_multiples):
             raise ValueError(f"train.supervised_multiples must all be >= 2, got {self.supervised_multiples}")
         if self.unsure_weight < 0:

@@ -307,11 +307,6 @@ def test_a_restarting_run_resumes_like_an_uninterrupted_one(tmp_path: Path, stop
         assert whole_log == parts_log, log
 
 
-def test_restarts_and_init_from_are_exclusive() -> None:
-    with pytest.raises(ValueError, match="set one of them"):
-        TrainConfig(restart_after=100, init_from="runs/x")
-
-
 # --- curricula ----------------------------------------------------------------------------------------------------
 
 

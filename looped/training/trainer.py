@@ -170,8 +170,7 @@ class Trainer:
         self.data_task = training_task(config, self.task)
         self.compile_model, self.tensorboard = compile_model, tensorboard
         self.state = RunState()
-        starting = train.init_from is not None and not resume
-        self.start_attempt(initial_weights(Path(train.init_from), config) if starting else None)
+        self.start_attempt(weights_wanted=not resume)
         self.val_rules = self.method.rules(train.val_stopping, config.confidence_extra_steps)
         self.show_progress = show_progress and self.is_main
         # The reference's mixed-size batches run to the final curriculum length's T(n) + 2 every step.
@@ -189,15 +188,16 @@ class Trainer:
 
     # --- the loop ---------------------------------------------------------------------------------------------
 
-    def start_attempt(self, weights: dict[str, torch.Tensor] | None = None) -> None:
-        """Weights (`weights` if given), optimiser, weight average, curriculum and data stream for the attempt in
-        `self.state`: attempt 0 draws from the run's seed, each restart from a stream of its own."""
+    def start_attempt(self, weights_wanted: bool = True) -> None:
+        """Weights (fresh, or `train.init_from`'s unless a resume brings its own), optimiser, weight average,
+        curriculum and data stream for the attempt in `self.state`: attempt 0 draws from the run's seed, each
+        restart from a stream of its own."""
         config, train = self.config, self.config.train
         seed = config.seed + RESTART_SEED_STRIDE * self.state.attempt
         torch.manual_seed(seed)
         self.model = self.method.build(config, self.task).to(self.device)
-        if weights is not None:
-            self.model.load_state_dict(weights)
+        if train.init_from is not None and weights_wanted:
+            self.model.load_state_dict(initial_weights(Path(train.init_from), config))
         if self.compile_model:
             compile_blocks(self.model)
         self.optimizer = torch.optim.AdamW(
