@@ -89,6 +89,12 @@ def mean_min(scores: list[float]) -> str:
     return f"{truncated(fmean(scores))} / {truncated(min(scores))}" if scores else "-"
 
 
+def seeds_and_restarts(runs: list[dict]) -> str:
+    """'3', or '3 (1 restart)' where runs started again (train.restart_after): the table says so beside the seeds."""
+    restarts = sum(r.get("restarts", 0) for r in runs)
+    return f"{len(runs)} ({restarts} restart{'s' * (restarts > 1)})" if restarts else str(len(runs))
+
+
 def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
     """One row per task: the looped model against its bar and the best baseline, at the headline length."""
     lines = [
@@ -111,7 +117,7 @@ def overview(results: dict[str, dict[str, list[dict]]]) -> list[str]:
             task,
             f"{length} ({first_run(methods)['train_max']})",
             f"{target_accuracy(task):.2f}",
-            len(looped),
+            seeds_and_restarts(looped),
             mean_min(oracle),
             mean_min(batch),
             mean_min(per_example),

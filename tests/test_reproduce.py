@@ -9,7 +9,7 @@ import pytest
 
 from looped.cli import main as cli_main
 from looped.cli.reproduce import merge, run_config
-from looped.results import default_test_lengths, headline_length, overview, span, target_line
+from looped.results import default_test_lengths, headline_length, overview, results_table, span, target_line
 
 TINY = "{model: {d_model: 16, n_heads: 2}, curriculum: {max_length: 3}, baseline_depth: 2, train: {eval_samples: 8, val_lengths: [4], decay_steps: 2, batch_size: 8}}"  # noqa: E501
 
@@ -196,8 +196,8 @@ def test_span_of_curriculum_lengths(values: list[int], shown: str) -> None:
 def test_overview_row_per_task() -> None:
     def run(rules: dict[str, float]) -> dict:
         return {
-            "lengths": [20, 30], "headline_length": 30, "train_max": 20,
-            "rules": {rule: {"accuracy": [1.0, score]} for rule, score in rules.items()},
+            "lengths": [20, 30], "headline_length": 30, "train_max": 20, "command": "looped reproduce",
+            "train_seconds": 60.0, "rules": {rule: {"accuracy": [1.0, score]} for rule, score in rules.items()},
         }  # fmt: skip
 
     scores = [(1.0, 0.7, 0.96), (0.9, 0.6, 0.5), (0.8, 0.5, 0.97)]
@@ -210,3 +210,7 @@ def test_overview_row_per_task() -> None:
     assert header.startswith("| task | n (trained to) | bar |")
     assert copy == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.600 / 0.500 | 0.810 / 0.500 | fap-pause 0.400 | not met |"  # noqa: E501
     assert addition == "| addition | 30 (20) | 0.95 | 0 | - | - | - | ntp 0.100 | not run |"
+    looped[1]["restarts"] = 2
+    assert overview(results)[2].startswith("| copy | 30 (20) | 0.95 | 3 (2 restarts) | 0.900 / 0.800 |")
+    assert "| ntp | fixed-depth | 1 | 0.200 | 0.200 | - | 0 | 60 s |" in results_table(results)
+    assert "| looped | oracle | 3 | 0.900 | 0.800 | - | 2 | 60 s |" in results_table(results)
