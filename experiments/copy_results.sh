@@ -8,11 +8,10 @@
 # shared machine. The seeds trained with --out runs/copy-restart-results, and their result files were copied to
 # results/copy/looped/ (the files record that command). The baselines trained on the recipe before restarts were
 # added to it; the override below restores that recipe (their result files record the commands as they were
-# run then, without it). The looped model without input injection was not run on this
-# recipe. The recipe without restarts (whose seed 1 did not generalize) is under
-# results/copy/experiments/shift-no-restart/, the previous recipe's results and model (no shift, no fixed point)
-# under results/copy/experiments/previous-recipe/, and what led from it to this one in
-# results/copy/experiments/README.md.
+# run then, without it). The looped model without input injection was not run on this recipe. The recipe without
+# restarts (whose seed 1 did not generalize) is under results/copy/experiments/shift-no-restart/, the previous
+# recipe's results and model (no shift, no fixed point) under results/copy/experiments/previous-recipe/, and
+# what led from it to this one in results/copy/experiments/README.md.
 set -euo pipefail
 runs=runs/reproduce-copy-restart
 for seed in 0 1 2; do

@@ -89,9 +89,14 @@ def mean_min(scores: list[float]) -> str:
     return f"{truncated(fmean(scores))} / {truncated(min(scores))}" if scores else "-"
 
 
+def restarts_made(runs: list[dict]) -> int:
+    """Restarts over all runs (train.restart_after); results written before restarts existed made none."""
+    return sum(r.get("restarts", 0) for r in runs)
+
+
 def seeds_and_restarts(runs: list[dict]) -> str:
     """'3', or '3 (1 restart)' where runs started again (train.restart_after): the table says so beside the seeds."""
-    restarts = sum(r.get("restarts", 0) for r in runs)
+    restarts = restarts_made(runs)
     return f"{len(runs)} ({restarts} restart{'s' * (restarts > 1)})" if restarts else str(len(runs))
 
 
@@ -160,7 +165,7 @@ def results_table(results: dict[str, dict[str, list[dict]]], pages: Iterable[str
         for method, runs in methods.items():
             seconds = fmean(r["train_seconds"] for r in runs)
             reached = span(r["curriculum_reached"] for r in runs if "curriculum_reached" in r)
-            restarts = sum(r.get("restarts", 0) for r in runs)
+            restarts = restarts_made(runs)
             for rule in runs[0]["rules"]:
                 accuracies = headline_scores(runs, rule, length)
                 cells = [method, rule, len(runs), truncated(fmean(accuracies)), truncated(min(accuracies)), reached]
