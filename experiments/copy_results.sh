@@ -8,10 +8,10 @@
 # shared machine. The seeds trained with --out runs/copy-restart-results, and their result files were copied to
 # results/copy/looped/ (the files record that command). The baselines trained on the recipe before restarts were
 # added to it; the override below restores that recipe (their result files record the commands as they were
-# run then, without it). The looped model without input injection was not run on this recipe. The recipe without
-# restarts (whose seed 1 did not generalize) is under results/copy/experiments/shift-no-restart/, the previous
-# recipe's results and model (no shift, no fixed point) under results/copy/experiments/previous-recipe/, and
-# what led from it to this one in results/copy/experiments/README.md.
+# run then, without it); the looped model without input injection, trained later, got the override too. The
+# recipe without restarts (whose seed 1 did not generalize) is under results/copy/experiments/shift-no-restart/,
+# the previous recipe's results and model (no shift, no fixed point) under
+# results/copy/experiments/previous-recipe/, and what led from it to this one in results/copy/experiments/README.md.
 set -euo pipefail
 runs=runs/reproduce-copy-restart
 for seed in 0 1 2; do
@@ -29,4 +29,6 @@ looped reproduce --tasks copy --methods ntp,ntp-pause,ntp-looped --seeds 1 --max
 looped reproduce --tasks copy --methods fap-pause --seeds 1 --max_steps 3000 --samples 1000 --threads 1 \
   --progress false --out results --runs $baselines --override "$no_restarts" &
 wait
+looped reproduce --tasks copy --methods looped-no-injection --seeds 1 --max_steps 3000 --samples 1000 --threads 1 \
+  --progress false --out results --runs $baselines --override "$no_restarts"
 bash experiments/task_results.sh copy $runs 1 30 25  # the seeds are done: this adds the views and the model

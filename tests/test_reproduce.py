@@ -201,15 +201,19 @@ def test_overview_row_per_task() -> None:
         }  # fmt: skip
 
     scores = [(1.0, 0.7, 0.96), (0.9, 0.6, 0.5), (0.8, 0.5, 0.97)]
-    looped = [run({"oracle": o, "confidence": b, "confidence-per-example": c}) for o, b, c in scores]
+    rules = ("oracle", "confidence", "confidence-per-example")
+    looped = [run(dict(zip(rules, score, strict=True))) for score in scores]
+    no_injection = run(dict(zip(rules, (0.9, 0.4, 0.7), strict=True)))
     results = {
         "copy": {"looped": looped, "ntp": [run({"fixed-depth": 0.2})], "fap-pause": [run({"fixed-depth": 0.4})]},
         "addition": {"ntp": [run({"fixed-depth": 0.1})]},
+        "parity": {"ntp": [run({"fixed-depth": 0.6})], "looped-no-injection": [no_injection]},
     }
-    header, _, copy, addition = overview(results)
+    header, _, copy, addition, parity = overview(results)
     assert header.startswith("| task | n (trained to) | bar |")
     assert copy == "| copy | 30 (20) | 0.95 | 3 | 0.900 / 0.800 | 0.600 / 0.500 | 0.810 / 0.500 | fap-pause 0.400 | not met |"  # noqa: E501
     assert addition == "| addition | 30 (20) | 0.95 | 0 | - | - | - | ntp 0.100 | not run |"
+    assert parity.endswith("| looped-no-injection 0.700 | not run |")  # read with per-example confidence
     looped[1]["restarts"] = 2
     assert overview(results)[2].startswith("| copy | 30 (20) | 0.95 | 3 (2 restarts) | 0.900 / 0.800 |")
     assert "| ntp | fixed-depth | 1 | 0.200 | 0.200 | - | 0 | 60 s |" in results_table(results)
