@@ -51,7 +51,7 @@ class CurriculumConfig:
 class TrainConfig:
     """Optimisation and supervision. The learning rate is constant while the curriculum grows (but for the cuts
     of `lr_stall_steps`), then decays to zero along a cosine over `decay_steps` (started early enough to end by
-    `max_steps`).
+    `max_steps`; a decay as long as the run starts at step 0, and `looped train` warns of it).
 
     `extra_supervised_steps` k > 0 also supervises each example at every step T(n)+1 .. T(n)+k, so that
     the answer becomes a fixed point of the loop, once the curriculum's maximum length has reached

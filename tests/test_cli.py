@@ -347,6 +347,17 @@ def test_train_writes_a_run_directory(cli_run: Path) -> None:
     assert summary["best_step"] in (15, 30)
 
 
+@pytest.mark.parametrize(("max_steps", "warned"), [(10, True), (12, False)])
+def test_train_warns_when_the_decay_fills_the_run(
+    capsys: pytest.CaptureFixture, tmp_path: Path, max_steps: int, warned: bool
+) -> None:
+    argv = ["train", *CLI_TRAIN_ARGS, "--train.max_steps", str(max_steps), "--train.eval_every", "5"]
+    main([*argv, "--out", str(tmp_path / "run")])  # CLI_TRAIN_ARGS decay over 10 steps
+    warning = "looped: warning: train.decay_steps (10) is not below train.max_steps (10), so the learning rate decays"
+    assert (warning in capsys.readouterr().err) is warned
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["steps"] == max_steps  # it trains all the same
+
+
 @pytest.mark.parametrize("config_flag", [["--config", "PARITY"], ["--config=PARITY"]])
 def test_train_flags_win_over_a_recipe_given_after_them(capsys: pytest.CaptureFixture, config_flag: list[str]) -> None:
     recipe = str(RECIPES / "parity.yaml")

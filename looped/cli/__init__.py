@@ -37,6 +37,11 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+def warn(message: str) -> None:
+    """A setting or input that is allowed but probably not meant: said once on stderr, and the command goes on."""
+    print(f"looped: warning: {message}", file=sys.stderr)
+
+
 def build_parser() -> Parser:
     root = Parser(prog="looped", description="Looped Transformers that length-generalize.")
     subcommands = root.add_subcommands(dest="command")

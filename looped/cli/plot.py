@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 from jsonargparse import Namespace
 
+from looped.cli import warn
 from looped.errors import LoopedError
 
 METRICS = "metrics.jsonl"  # a run's training log, one JSON record per line
@@ -94,10 +94,6 @@ def training_max(path: Path, data: dict) -> int | None:
             except (OSError, ValueError, KeyError, TypeError):
                 continue
     return None
-
-
-def warn(message: str) -> None:
-    print(f"looped: warning: {message}", file=sys.stderr)
 
 
 def redraw(path: Path) -> Path | None:

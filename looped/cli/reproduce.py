@@ -90,7 +90,7 @@ def run_config(task: str, method: str, seed: int, args: Namespace) -> RunConfig:
 
 def train(config: RunConfig, run_dir: Path, device: Any, progress: bool) -> dict:
     """The run's summary: read when finished, else trained (resumed from last/ when interrupted)."""
-    from looped.cli.train import prepare_run_dir
+    from looped.cli.train import prepare_run_dir, warn_about_schedule
     from looped.training.checkpoint import TRAINER_STATE
     from looped.training.trainer import Trainer
 
@@ -103,6 +103,7 @@ def train(config: RunConfig, run_dir: Path, device: Any, progress: bool) -> dict
     if not resume and run_dir.exists():
         shutil.rmtree(run_dir)  # stopped before its first checkpoint: nothing to keep
     config = prepare_run_dir(run_dir, config, resume)
+    warn_about_schedule(config)
     return Trainer(config, run_dir, device=device, resume=resume, show_progress=progress).run()
 
 

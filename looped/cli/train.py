@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from jsonargparse import ActionConfigFile, Namespace
 
+from looped.cli import warn
 from looped.cli.options import add_device_arguments, add_progress_argument
 from looped.config import RECIPES, RunConfig
 from looped.errors import LoopedError
@@ -68,6 +69,18 @@ def prepare_run_dir(out: Path, config: RunConfig, resume: bool) -> RunConfig:
     return config
 
 
+def warn_about_schedule(config: RunConfig) -> None:
+    """A decay as long as the run starts at step 0, so the curriculum grows at a falling rate: easy to do by
+    cutting max_steps for a quick screen, and it changes what the screen measures."""
+    train = config.train
+    if train.decay_steps >= train.max_steps:
+        warn(
+            f"train.decay_steps ({train.decay_steps}) is not below train.max_steps ({train.max_steps}), so the "
+            "learning rate decays from the first step; cut train.decay_steps with train.max_steps to keep a "
+            "constant rate while the curriculum grows"
+        )
+
+
 def run(args: Namespace) -> None:
     from looped.devices import resolve_device, set_threads
     from looped.report import print_summary
@@ -83,6 +96,8 @@ def run(args: Namespace) -> None:
     set_threads(args.threads)
     if args.resume or is_main_process():  # under torchrun, rank 0 alone creates the run directory
         config = prepare_run_dir(out, config, args.resume)
+    if is_main_process():
+        warn_about_schedule(config)
     trainer = Trainer(
         config,
         out,
