@@ -1,37 +1,28 @@
 #!/usr/bin/env bash
 # How results/binary_sum was made, in the order it was run on a two-core machine.
-# 1. Three seeds of configs/binary_sum.yaml, trained ahead of `looped reproduce` on one CPU thread each, two or
-#    three jobs at a time (so their train_seconds are not two-core timings). Seed 0 was trained before the
-#    recipe file existed, with the same settings given as flags, under runs/x-bsum, then moved to $runs/seed0;
-#    reproduce checks that each run directory's saved config is the recipe's before it reports it.
+# 1. Three seeds of configs/binary_sum.yaml, one thread each, seeds 0 and 1 side by side, seed 2 later (beside
+#    one other job, stopped once and resumed on two threads, then on one), so train_seconds are not two-core
+#    timings. They trained while the recipe file still held the previous recipe, so the new settings came as an
+#    override, which the recipe now holds (the result files record the command as run; reproduce checks that
+#    each file's recorded config is the recipe's before it counts it as done).
 set -euo pipefail
-runs=runs/reproduce/binary_sum/looped
+runs=runs/reproduce-bsum-varied-ema
+override='{"model": {"token_shift": true}, "train": {"extra_supervised_steps": 4, "unsure_weight": 0.1, "label_smoothing": 0.1, "adam_beta2": 0.95, "decay_steps": 1500, "val_stopping": ["confidence-per-example"], "data_options": {"bit_density": "varied"}, "ema_decay": 0.99}}'
 for seed in 0 1 2; do
-  looped train --config configs/binary_sum.yaml --seed $seed --out $runs/seed$seed --threads 1 --progress false
+  looped reproduce --tasks binary_sum --methods looped --seeds 1 --first_seed $seed --samples 1000 \
+    --out "runs/bsum-varied-ema-results-s$seed" --runs $runs --override "$override" --threads 1 --progress false &
 done
-# 2. Accuracy against length, one seed at a time as each finished training (the JSON of each seed records the
-#    invocation that wrote it).
-looped reproduce --tasks binary_sum --methods looped --seeds 1 --samples 1000 --threads 1 --out results \
-  --runs runs/reproduce --progress false
-looped reproduce --tasks binary_sum --methods looped --seeds 2 --samples 1000 --threads 1 --out results \
-  --runs runs/reproduce --progress false
-looped reproduce --tasks binary_sum --methods looped --seeds 3 --samples 1000 --threads 2 --out results \
-  --runs runs/reproduce --progress false
-# 3. The per-step view at n = 30, and model selection on validation examples of their own (seed 777) at n = 25.
+wait
+# 2. The previous recipe's files (no shift, fixed point, unsure term, uniform bits; its baselines too) move to
+#    results/binary_sum/experiments/previous-recipe/, and the new result files take their place.
+mkdir -p results/binary_sum/looped
 for seed in 0 1 2; do
-  looped eval --checkpoint $runs/seed$seed --lengths 30 --samples 1000 --profile 30 --threads 1 \
-    --out results/binary_sum/steps/seed$seed --progress false
-  looped eval --checkpoint $runs/seed$seed --lengths 25 --stopping oracle --samples 1000 --seed 777 \
-    --threads 1 --out $runs/seed$seed/select --progress false
+  cp "runs/bsum-varied-ema-results-s$seed/binary_sum/looped/seed$seed.json" results/binary_sum/looped/
 done
-# Oracle accuracy at n = 25 on those examples: seed 0 0.999, seed 1 0.993, seed 2 0.967; seed 0 is committed.
-rm -rf results/binary_sum/model && cp -r $runs/seed0/best results/binary_sum/model
-# 4. Baselines, one seed each, capped at 1,500 steps (the looped seeds ran 5,075-5,875), one thread each, two at
-#    a time.
-for method in ntp fap-pause ntp-pause ntp-looped; do
-  looped reproduce --tasks binary_sum --methods $method --seeds 1 --max_steps 1500 --samples 1000 --threads 1 \
-    --out results --runs runs/reproduce --progress false
-done
-# 5. The looped model without input injection, one seed, uncapped, one thread beside other jobs.
-looped reproduce --tasks binary_sum --methods looped-no-injection --seeds 1 --samples 1000 --threads 1 --out results \
-  --runs runs/reproduce --progress false
+# 3. The per-step views at n = 30 and the committed model (the seed with the best oracle accuracy at n = 25 on
+#    validation examples of its own), then the baselines on the new recipe, one seed each, capped at 3,000
+#    steps (the looped seeds ran 4,950-5,025; the previous recipe's baselines were capped at 1,500, under its
+#    2,000-step decay, so their rate fell from the first step), and the table.
+bash experiments/task_results.sh binary_sum $runs 1 30 25
+looped reproduce --tasks binary_sum --methods ntp,ntp-pause,ntp-looped,fap-pause --seeds 1 --max_steps 3000 \
+  --samples 1000 --threads 1 --out results --runs $runs --progress false
