@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -11,8 +12,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def _fit_titles(figure: plt.Figure) -> None:
+    """Titles name run folders, whose paths run wider than the plot: wrap them onto lines that fit."""
+    characters_per_line = int(figure.get_figwidth() * 10)
+    for axis in figure.axes:
+        if title := axis.get_title():
+            axis.set_title(textwrap.fill(title, characters_per_line))
+
+
 def _save(figure: plt.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
+    _fit_titles(figure)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

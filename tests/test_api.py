@@ -19,7 +19,7 @@ from looped.config import RunConfig
 from looped.devices import resolve_device
 from looped.errors import LoopedError
 from looped.evaluation import step_profile
-from looped.plots import plt, training_figure
+from looped.plots import _fit_titles, plt, training_figure
 from looped.tasks import PromptError, get_task
 from looped.training.checkpoint import write_json
 from looped.training.trainer import Trainer
@@ -227,6 +227,18 @@ def test_training_figure_keeps_the_check_scale_only_for_logs_with_checks() -> No
 
     assert right_scales({"plain": records}) == []
     assert right_scales({"plain": records, "checked": checked}) == ["check accuracy (dots)"]
+
+
+def test_a_title_naming_a_long_run_folder_is_wrapped_to_fit_the_figure() -> None:
+    figure, axis = plt.subplots(figsize=(6, 3.8))
+    axis.set_title("binary_sum (runs/reproduce-bsum-varied-ema/binary_sum/looped/seed0/best), n = 30")
+    _fit_titles(figure)
+    figure.tight_layout()
+    renderer = figure.canvas.get_renderer()
+    title, page = axis.title.get_window_extent(renderer), figure.bbox
+    plt.close(figure)
+    assert "\n" in axis.get_title()
+    assert page.x0 <= title.x0 and title.x1 <= page.x1
 
 
 # --- devices -----------------------------------------------------------------------------------------------------
