@@ -15,6 +15,11 @@ done
 wait
 # 2. The previous recipe's files (no shift, fixed point, unsure term, uniform bits; its baselines too) move to
 #    results/binary_sum/experiments/previous-recipe/, and the new result files take their place.
+previous=results/binary_sum/experiments/previous-recipe
+mkdir -p $previous
+for entry in looped ntp ntp-pause ntp-looped fap-pause looped-no-injection model steps accuracy.png; do
+  git mv "results/binary_sum/$entry" "$previous/$entry"
+done
 mkdir -p results/binary_sum/looped
 for seed in 0 1 2; do
   cp "runs/bsum-varied-ema-results-s$seed/binary_sum/looped/seed$seed.json" results/binary_sum/looped/
@@ -22,7 +27,8 @@ done
 # 3. The per-step views at n = 30 and the committed model (the seed with the best oracle accuracy at n = 25 on
 #    validation examples of its own), then the baselines on the new recipe, one seed each, capped at 3,000
 #    steps (the looped seeds ran 4,950-5,025; the previous recipe's baselines were capped at 1,500, under its
-#    2,000-step decay, so their rate fell from the first step), and the table.
+#    2,000-step decay, so their rate fell from the first step), and the table. So far ntp and ntp-pause: the
+#    command was stopped during ntp-looped, at step 750, to give the cores to experiments/decay3000 runs.
 bash experiments/task_results.sh binary_sum $runs 1 30 25
 looped reproduce --tasks binary_sum --methods ntp,ntp-pause,ntp-looped,fap-pause --seeds 1 --max_steps 3000 \
   --samples 1000 --threads 1 --out results --runs $runs --progress false
