@@ -27,8 +27,8 @@ done
 # 3. The per-step views at n = 30 and the committed model (the seed with the best oracle accuracy at n = 25 on
 #    validation examples of its own), then the baselines on the new recipe, one seed each, capped at 3,000
 #    steps (the looped seeds ran 4,950-5,025; the previous recipe's baselines were capped at 1,500, under its
-#    2,000-step decay, so their rate fell from the first step), and the table. So far ntp and ntp-pause: the
-#    command was stopped during ntp-looped, at step 750, to give the cores to results/binary_sum/experiments/decay3000/.
+#    2,000-step decay, so their rate fell from the first step), and the table. The command was stopped once,
+#    during ntp-looped at step 750, and run again, which resumed it.
 bash experiments/task_results.sh binary_sum $runs 1 30 25
 looped reproduce --tasks binary_sum --methods ntp,ntp-pause,ntp-looped,fap-pause --seeds 1 --max_steps 3000 \
   --samples 1000 --threads 1 --out results --runs $runs --progress false
